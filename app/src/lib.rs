@@ -1,0 +1,104 @@
+//! What people see and call: the pages, their components and server
+//! functions, the DTOs both sides share, and the i18n layer.
+//!
+//! - [`ids`], [`model`], [`money`]: shared types, parsed once; price formatting.
+//! - [`ports`] (server only): the traits `server` implements and provides.
+//! - [`rooms`]: server functions, thin adapters onto the ports.
+//! - [`pages`], [`components`]: the UI; all text through [`i18n`].
+//!
+//! This crate never touches a database: with feature `ssr` it renders on the
+//! server, with `hydrate` it runs in the browser as WASM.
+
+#![recursion_limit = "512"]
+
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+pub mod checkout;
+pub mod components;
+pub mod console;
+pub mod deep_link;
+pub mod error;
+pub mod ids;
+pub mod live_updates;
+pub mod locale;
+pub mod model;
+pub mod money;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ports;
+pub mod rooms;
+pub mod session;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::{
+    components::topbar::TopBar,
+    i18n::I18nContextProvider,
+    pages::{
+        console::ConsolePage, console_room::ConsoleRoomPage, goods::GoodsDetailPage, home::HomePage, login::LoginPage,
+        not_found::NotFound, room::RoomPage,
+    },
+};
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // The language switch is remembered for a year, site-wide.
+    let cookie_options =
+        leptos_i18n::context::CookieOptions::<i18n::Locale>::default().path("/").max_age(365 * 24 * 60 * 60 * 1000_i64);
+    mark_hydrated();
+    view! {
+        <I18nContextProvider cookie_options=cookie_options>
+            <Stylesheet id="leptos" href="/pkg/live-commerce.css"/>
+            <Link rel="icon" href="/favicon.svg"/>
+            <Meta name="theme-color" content="#ff2d55"/>
+            <Title text="直播好物 · Live Picks"/>
+            <Router>
+                <TopBar/>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/live/:live_id") view=RoomPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/app/goods_detail") view=GoodsDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/console") view=ConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/console/live/:live_id") view=ConsoleRoomPage ssr=SsrMode::Async/>
+                </Routes>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// Marks `<body data-hydrated="true">` once the WASM has taken over the page;
+/// effects run only in the browser, so the server never renders the mark.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,250 @@
+//! The data both sides share: what the server renders, serializes for hydration,
+//! and answers on the JSON API. Money is integer cents; ids are positive integers.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    deep_link::LinkConfig,
+    ids::{LiveId, SkuId, SpuId, UserId},
+};
+
+/// A room in the list of live rooms on `/`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoomSummary {
+    pub live_id: LiveId,
+    pub title: String,
+    pub streamer: String,
+    pub cover_url: Option<String>,
+    pub goods_count: i64,
+}
+
+/// A live room as a viewer sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Room {
+    pub live_id: LiveId,
+    /// The streamer who owns the room.
+    pub owner_id: i64,
+    pub title: String,
+    pub streamer: String,
+    pub stream_url: Option<String>,
+    /// `live` from creation until the owner ends it, then `ended`.
+    pub status: String,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// One floating goods card: a product bound to a room, in display order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GoodsCard {
+    pub spu_id: SpuId,
+    pub title: String,
+    pub cover_url: Option<String>,
+    /// The lowest price among the product's SKUs, in cents.
+    pub price_cents: i64,
+    /// Stock left across the product's SKUs right now.
+    pub stock: i64,
+    /// Stock when the product was bound to the room.
+    pub stock_snapshot: i64,
+    /// The product the streamer is explaining now.
+    pub explaining: bool,
+    /// Minted by the server per binding (the source's `live_tracking_code`).
+    pub tracking_code: String,
+    pub position: i32,
+    /// The earliest flash-sale start among the product's SKUs in this room (Unix ms).
+    #[serde(default)]
+    pub sale_starts_at_ms: Option<i64>,
+    /// The strictest per-user limit among the product's SKUs in this room.
+    #[serde(default)]
+    pub per_user_limit: Option<i64>,
+}
+
+/// `GET /api/live/goods-list?live_id=` answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct GoodsList {
+    pub live_id: LiveId,
+    pub goods: Vec<GoodsCard>,
+}
+
+/// Everything the viewer room renders in its first HTML.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoomView {
+    pub room: Room,
+    pub goods: Vec<GoodsCard>,
+    /// The room's event stream position the page was rendered at; the page's
+    /// event stream resumes from it so nothing between render and connect is missed.
+    pub last_event_id: String,
+    /// The app's link identity, for the cards' `DeepLinkRouter`.
+    pub links: LinkConfig,
+}
+
+/// What the web goods page renders.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoodsPage {
+    pub goods: SpuDetail,
+    pub links: LinkConfig,
+    /// The flash-sale rules of the product's SKUs in the room it was opened from.
+    pub sales: Vec<SaleInfo>,
+}
+
+/// A SKU's flash-sale rule in one room, as shoppers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SaleInfo {
+    pub sku_id: SkuId,
+    pub starts_at_ms: Option<i64>,
+    pub per_user_limit: Option<i64>,
+}
+
+/// What an account may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    Streamer,
+}
+
+/// The signed-in user of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SessionUser {
+    pub user_id: UserId,
+    pub username: String,
+    pub role: Role,
+}
+
+/// `POST /api/auth/register` and `/login` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuthReply {
+    pub user_id: UserId,
+    pub username: String,
+    pub role: Role,
+    /// Bearer token for apps; browsers also get it as an HttpOnly cookie.
+    pub token: String,
+}
+
+/// A SKU in a create-goods request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewSku {
+    pub spec: String,
+    pub price_cents: i64,
+    pub stock: i64,
+}
+
+/// `POST /api/goods` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewGoods {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub cover_url: Option<String>,
+    pub skus: Vec<NewSku>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SkuDetail {
+    pub sku_id: SkuId,
+    pub spec: String,
+    pub price_cents: i64,
+    pub stock: i64,
+}
+
+/// A product with its SKUs (`POST /api/goods`, `GET /api/goods/{spu_id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SpuDetail {
+    pub spu_id: SpuId,
+    pub title: String,
+    pub description: String,
+    pub cover_url: Option<String>,
+    pub skus: Vec<SkuDetail>,
+}
+
+/// `POST /api/live` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewRoom {
+    pub title: String,
+    #[serde(default)]
+    pub stream_url: Option<String>,
+}
+
+/// A product bound to a room (`POST /api/live/{live_id}/goods` answer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Binding {
+    pub live_id: LiveId,
+    pub spu_id: SpuId,
+    pub stock_snapshot: i64,
+    pub tracking_code: String,
+    pub position: i32,
+}
+
+/// Everything the console page of one room shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConsoleRoom {
+    pub room: Room,
+    pub bound: Vec<GoodsCard>,
+    /// The streamer's goods, to bind from.
+    pub catalog: Vec<SpuDetail>,
+}
+
+/// One line of an order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrderItem {
+    pub sku_id: SkuId,
+    pub quantity: i64,
+}
+
+/// `POST /api/orders` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrderRequest {
+    pub live_id: LiveId,
+    pub goods_items: Vec<OrderItem>,
+    #[serde(default)]
+    pub tracking_code: Option<String>,
+    #[serde(default)]
+    pub trace_id: Option<String>,
+}
+
+/// A placed order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct OrderReceipt {
+    pub order_sn: String,
+    pub xid: String,
+    pub status: String,
+    pub live_id: LiveId,
+    pub user_id: UserId,
+    pub goods_items: Vec<OrderItem>,
+    pub total_cents: i64,
+    /// RFC 3339 UTC.
+    pub created_at: String,
+}
+
+/// A row of `live_order_sync_fail_log`, as the console lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SyncFailure {
+    pub id: i64,
+    pub order_sn: String,
+    pub live_id: LiveId,
+    /// RFC 3339 UTC.
+    pub fail_time: String,
+    pub retry_count: i32,
+    pub last_error_code: String,
+    /// RFC 3339 UTC.
+    pub next_retry_at: String,
+    /// `pending`, `delivered` or `dead`.
+    pub state: String,
+}

@@ -1,0 +1,108 @@
+//! Ports: the services the UI's server functions need, as traits. `server`
+//! implements them over Postgres and Redis and provides them through Leptos
+//! context, so `app` never depends on sqlx or redis. The JSON API calls the
+//! same implementations: a browser, a webview and an app reach one code path.
+
+use std::{net::IpAddr, sync::Arc};
+
+use leptos::prelude::use_context;
+
+use crate::{
+    error::AppError,
+    ids::{LiveId, SkuId, SpuId},
+    model::{
+        AuthReply, Binding, ConsoleRoom, GoodsPage, NewGoods, NewRoom, OrderReceipt, OrderRequest, Role, Room,
+        RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail, SyncFailure,
+    },
+};
+
+/// Reads rooms and their bound goods (what viewers see).
+#[async_trait::async_trait]
+pub trait Catalog: Send + Sync + 'static {
+    async fn live_rooms(&self) -> Result<Vec<RoomSummary>, AppError>;
+    /// `None` for a room that does not exist.
+    async fn room_view(&self, live_id: LiveId) -> Result<Option<RoomView>, AppError>;
+    /// The web goods page's data; `None` for unknown goods.
+    async fn goods_page(&self, spu_id: SpuId, live_id: Option<LiveId>) -> Result<Option<GoodsPage>, AppError>;
+}
+
+/// Registration, sign-in, sessions.
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync + 'static {
+    async fn register(&self, username: &str, password: &str, role: Role, client: IpAddr)
+        -> Result<AuthReply, AppError>;
+    async fn login(&self, username: &str, password: &str, client: IpAddr) -> Result<AuthReply, AppError>;
+    async fn logout(&self, token: &str) -> Result<(), AppError>;
+    async fn current_user(&self, token: &str) -> Result<Option<SessionUser>, AppError>;
+    /// The session token a request carries (bearer header or session cookie).
+    fn request_token(&self, headers: &http::HeaderMap) -> Option<String>;
+    /// The `Set-Cookie` value that starts a browser session, and the one that ends it.
+    fn session_cookie(&self, token: &str) -> String;
+    fn clear_session_cookie(&self) -> String;
+}
+
+/// What a streamer does in the console. Every call checks that `user` is a
+/// streamer and owns the room or goods it touches.
+#[async_trait::async_trait]
+pub trait Console: Send + Sync + 'static {
+    async fn my_rooms(&self, user: &SessionUser) -> Result<Vec<RoomSummary>, AppError>;
+    async fn create_room(&self, user: &SessionUser, new: NewRoom) -> Result<Room, AppError>;
+    async fn console_room(&self, user: &SessionUser, live_id: LiveId) -> Result<ConsoleRoom, AppError>;
+    async fn create_goods(&self, user: &SessionUser, new: NewGoods) -> Result<SpuDetail, AppError>;
+    /// The streamer's own products, newest first.
+    async fn goods_of(&self, user: &SessionUser) -> Result<Vec<SpuDetail>, AppError>;
+    async fn set_stock(
+        &self,
+        user: &SessionUser,
+        spu_id: SpuId,
+        sku_id: SkuId,
+        stock: i64,
+    ) -> Result<SkuDetail, AppError>;
+    async fn bind(&self, user: &SessionUser, live_id: LiveId, spu_id: SpuId) -> Result<Binding, AppError>;
+    async fn unbind(&self, user: &SessionUser, live_id: LiveId, spu_id: SpuId) -> Result<(), AppError>;
+    async fn reorder(&self, user: &SessionUser, live_id: LiveId, spu_ids: Vec<SpuId>) -> Result<Vec<SpuId>, AppError>;
+    async fn explain(
+        &self,
+        user: &SessionUser,
+        live_id: LiveId,
+        spu_id: Option<SpuId>,
+    ) -> Result<Option<SpuId>, AppError>;
+    /// Failed order-event publishes of the streamer's rooms (one room, or all).
+    async fn sync_failures(&self, user: &SessionUser, live_id: Option<LiveId>) -> Result<Vec<SyncFailure>, AppError>;
+    /// Re-pushes one failed publish now.
+    async fn retry_sync_failure(&self, user: &SessionUser, id: i64) -> Result<(), AppError>;
+    /// Sets (or clears) a SKU's flash-sale start (Unix ms) and per-user limit in a room.
+    async fn set_sale(
+        &self,
+        user: &SessionUser,
+        live_id: LiveId,
+        sku_id: SkuId,
+        starts_at_ms: Option<i64>,
+        per_user_limit: Option<i64>,
+    ) -> Result<SaleInfo, AppError>;
+}
+
+/// Placing orders for the signed-in user (the same path as `POST /api/orders`).
+#[async_trait::async_trait]
+pub trait Ordering: Send + Sync + 'static {
+    async fn place(
+        &self,
+        user: &SessionUser,
+        idempotency_key: &str,
+        request: OrderRequest,
+    ) -> Result<OrderReceipt, AppError>;
+}
+
+/// Every port, provided once per request by the server.
+#[derive(Clone)]
+pub struct Services {
+    pub catalog: Arc<dyn Catalog>,
+    pub accounts: Arc<dyn Accounts>,
+    pub console: Arc<dyn Console>,
+    pub ordering: Arc<dyn Ordering>,
+}
+
+/// The services the server provided; `Unavailable` if none were (a bug, logged by the caller).
+pub fn services() -> Result<Services, AppError> {
+    use_context::<Services>().ok_or(AppError::Unavailable)
+}

@@ -1,0 +1,54 @@
+// End-to-end tests in Debian's Chromium against the release server, started the
+// way outside tools start it: the binary with only the documented variables set.
+import { defineConfig, devices } from "@playwright/test";
+
+const port = Number(process.env.E2E_PORT ?? 3300);
+const baseURL = `http://127.0.0.1:${port}`;
+const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 5_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: { executablePath: "/usr/bin/chromium", args: chromiumArgs },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], launchOptions: { executablePath: "/usr/bin/chromium", args: chromiumArgs } } }],
+  webServer: {
+    command: "../target/release/server",
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      DATABASE_URL: process.env.E2E_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/live_commerce_e2e",
+      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379/0",
+      REDIS_KEY_PREFIX: process.env.E2E_REDIS_KEY_PREFIX ?? "lce2e:",
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: "../target/site",
+      LEPTOS_SITE_PKG_DIR: "pkg",
+      LEPTOS_OUTPUT_NAME: "live-commerce",
+      LIVE_DEMO_DATA: "1",
+      LIVE_RATE_LIMITS: "off",
+      LIVE_LINK_SCHEME: "livepicks",
+      LIVE_LINK_HOST: "links.e2e.test",
+      LIVE_ANDROID_PACKAGE: "com.livepicks.app",
+      RUST_LOG: "warn",
+    },
+  },
+});

@@ -1,0 +1,97 @@
+import { test, expect, Page } from "@playwright/test";
+import { hydrated, signIn } from "./support";
+
+const ROOM = "/live/1";
+
+async function signInAsStreamer(page: Page) {
+  await signIn(page, "demo_streamer", "/console");
+  await expect(page).toHaveURL(/\/console$/);
+  await hydrated(page);
+}
+
+test("the console asks an anonymous visitor to sign in", async ({ page }) => {
+  await page.goto("/console");
+  await expect(page.getByTestId("console-gate")).toBeVisible();
+  await expect(page.locator("a[href='/login?next=/console']")).toBeVisible();
+});
+
+test("a wrong password is explained, not silently ignored", async ({ page }) => {
+  await signIn(page, "demo_streamer", "/console", "not-the-password");
+  await expect(page.getByTestId("error")).toBeVisible();
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test("goods bound in the console appear in an open viewer room without a reload, and explaining highlights them", async ({ browser }) => {
+  const viewerContext = await browser.newContext();
+  const viewer = await viewerContext.newPage();
+  await viewer.goto(ROOM);
+  await hydrated(viewer);
+  await expect(viewer.getByTestId("room")).toHaveAttribute("data-events", "open", { timeout: 10_000 });
+  const before = await viewer.getByTestId("goods-card").count();
+
+  const streamerContext = await browser.newContext();
+  const console = await streamerContext.newPage();
+  await signInAsStreamer(console);
+
+  const title = `E2E 新品 ${Date.now()}`;
+  const goodsForm = console.getByTestId("create-goods");
+  await goodsForm.locator("input[name=title]").fill(title);
+  await goodsForm.locator("input[name=spec_1]").fill("标准");
+  await goodsForm.locator("input[name=price_1]").fill("88.00");
+  await goodsForm.locator("input[name=stock_1]").fill("12");
+  await goodsForm.locator("button[type=submit]").click();
+  await expect(console.getByTestId("my-goods").getByText(title)).toBeVisible();
+
+  await console.getByTestId("manage-room").first().click();
+  await expect(console).toHaveURL(/\/console\/live\/1$/);
+  await console.getByTestId("available-goods").locator("li", { hasText: title }).getByTestId("bind").click();
+  await expect(console.getByTestId("bound-goods").locator("li", { hasText: title })).toBeVisible();
+
+  // The viewer never reloaded: the card arrives over the room's event stream.
+  const card = viewer.getByTestId("goods-card").filter({ hasText: title });
+  await expect(card).toBeVisible({ timeout: 5_000 });
+  await expect(viewer.getByTestId("goods-card")).toHaveCount(before + 1);
+  await expect(card.getByTestId("price")).toContainText("¥88.00");
+
+  await console.getByTestId("bound-goods").locator("li", { hasText: title }).getByTestId("explain").click();
+  await expect(card).toHaveClass(/explaining/, { timeout: 5_000 });
+  await expect(card.getByTestId("explaining")).toBeVisible();
+
+  await console.getByTestId("bound-goods").locator("li", { hasText: title }).getByTestId("unbind").click();
+  await expect(card).toHaveCount(0, { timeout: 5_000 });
+
+  await viewerContext.close();
+  await streamerContext.close();
+});
+
+test("a flash sale set in the console shows its countdown in an open viewer room", async ({ browser }) => {
+  const viewerContext = await browser.newContext({ locale: "zh-CN" });
+  const viewer = await viewerContext.newPage();
+  await viewer.goto(ROOM);
+  await hydrated(viewer);
+  await expect(viewer.getByTestId("room")).toHaveAttribute("data-events", "open", { timeout: 10_000 });
+  const card = viewer.locator('[data-testid="goods-card"][data-spu-id="1"]');
+  await expect(card.getByTestId("countdown")).toHaveCount(0);
+
+  const streamerContext = await browser.newContext();
+  const console = await streamerContext.newPage();
+  await signInAsStreamer(console);
+  await console.goto("/console/live/1");
+  await hydrated(console);
+  const form = console.locator('[data-testid="bound-row"][data-spu-id="1"]').getByTestId("sale-form").first();
+  await form.locator("input[name=starts_in_minutes]").fill("10");
+  await form.locator("input[name=per_user_limit]").fill("2");
+  await form.locator("button[type=submit]").click();
+
+  const countdown = card.getByTestId("countdown");
+  await expect(countdown).toBeVisible({ timeout: 5_000 });
+  await expect(countdown).toContainText(/距开抢 (09:[0-5]\d|10:00)/);
+
+  // A viewer who opens the product sees the same rule, and cannot order before the start.
+  await viewer.goto("/app/goods_detail?spu_id=1&source_type=live&live_id=1");
+  await expect(viewer.getByTestId("countdown")).toBeVisible();
+  await expect(viewer.getByTestId("limit")).toContainText("2");
+
+  await viewerContext.close();
+  await streamerContext.close();
+});

@@ -1,0 +1,123 @@
+import { test, expect, Page } from "@playwright/test";
+
+// The demo room seeded by LIVE_DEMO_DATA=1 on a fresh database.
+const ROOM = "/live/1";
+
+// Our viewers are first of all Chinese; tests that need English say so.
+test.use({ locale: "zh-CN" });
+
+async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 15_000 });
+}
+
+test("the home page links the live demo room", async ({ page }) => {
+  await page.goto("/");
+  const link = page.locator(`a[href="${ROOM}"]`);
+  await expect(link).toBeVisible();
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`${ROOM}$`));
+  await expect(page.getByTestId("goods-card").first()).toBeVisible();
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("every goods card is in the first HTML", async ({ page }) => {
+    const response = await page.goto(ROOM);
+    expect(response?.status()).toBe(200);
+    const cards = page.getByTestId("goods-card");
+    await expect(cards).toHaveCount(5);
+    const ids = await cards.evaluateAll((els) => els.map((e) => e.getAttribute("data-spu-id")));
+    expect(ids.every((id) => /^[1-9][0-9]*$/.test(id ?? ""))).toBe(true);
+    await expect(cards.first().getByTestId("price")).toContainText("¥");
+  });
+
+  test("an unknown room answers 404 with a friendly page", async ({ page }) => {
+    const response = await page.goto("/live/999999");
+    expect(response?.status()).toBe(404);
+    await expect(page.getByTestId("not-found")).toBeVisible();
+    await expect(page.locator("a.button[href='/']")).toBeVisible();
+  });
+});
+
+test("after hydration the tray toggle collapses and expands the cards", async ({ page }) => {
+  await page.goto(ROOM);
+  await hydrated(page);
+  const cards = page.getByTestId("goods-card");
+  const toggle = page.getByTestId("tray-toggle");
+  await expect(cards.first()).toBeVisible();
+  await toggle.click();
+  await expect(cards.first()).toBeHidden();
+  await expect(toggle).toHaveAttribute("aria-expanded", "false");
+  await toggle.click();
+  await expect(cards.first()).toBeVisible();
+});
+
+test("with the WASM blocked the same toggle does nothing", async ({ page }) => {
+  await page.route("**/*.wasm", (route) => route.abort());
+  await page.goto(ROOM);
+  const cards = page.getByTestId("goods-card");
+  await expect(cards.first()).toBeVisible();
+  await page.getByTestId("tray-toggle").click();
+  await page.waitForTimeout(1_000);
+  await expect(cards.first()).toBeVisible();
+  await expect(page.locator("body")).not.toHaveAttribute("data-hydrated", "true");
+});
+
+test.describe("a Chinese browser", () => {
+  test.use({ locale: "zh-CN" });
+
+  test("gets Chinese, and the language switch turns the room into English and back", async ({ page }) => {
+  await page.goto(ROOM);
+  await hydrated(page);
+  const toggle = page.getByTestId("tray-toggle");
+  await expect(toggle).toContainText("收起商品");
+  await page.getByTestId("lang-switch").click();
+  await expect(toggle).toContainText("Hide products");
+  await expect(page.getByTestId("price").first()).toContainText("CN¥");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  // The choice survives a reload.
+  await page.reload();
+  await expect(page.getByTestId("tray-toggle")).toContainText("Hide products");
+  await hydrated(page);
+  await page.getByTestId("lang-switch").click();
+  await expect(page.getByTestId("tray-toggle")).toContainText("收起商品");
+  });
+});
+
+test.describe("an English browser", () => {
+  test.use({ locale: "en-US" });
+
+  test("gets the room in English with prices in CN¥", async ({ page }) => {
+    await page.goto(ROOM);
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await expect(page.getByTestId("tray-toggle")).toContainText("Hide products");
+    await expect(page.getByTestId("price").first()).toContainText("CN¥");
+  });
+});
+
+for (const size of [
+  { name: "mobile", width: 390, height: 844 },
+  { name: "desktop", width: 1440, height: 900 },
+]) {
+  test(`the room fits a ${size.width}x${size.height} screen with the video visible behind the cards`, async ({ page }) => {
+    await page.setViewportSize({ width: size.width, height: size.height });
+    await page.goto(ROOM);
+    await hydrated(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const stage = await page.locator(".stage").boundingBox();
+    const card = await page.getByTestId("goods-card").first().boundingBox();
+    expect(stage && card).toBeTruthy();
+    // The card floats over the stage, which stays on screen.
+    expect(card!.y).toBeGreaterThanOrEqual(stage!.y);
+    expect(card!.y + card!.height).toBeLessThanOrEqual(stage!.y + stage!.height + 1);
+    expect(stage!.height).toBeGreaterThan(size.height * 0.5);
+    for (const target of [page.getByTestId("tray-toggle"), page.getByTestId("lang-switch"), page.getByTestId("goods-card").first()]) {
+      const box = await target.boundingBox();
+      expect(box!.height).toBeGreaterThanOrEqual(44);
+      expect(box!.width).toBeGreaterThanOrEqual(44);
+    }
+    await page.screenshot({ path: `../docs/room-${size.name}-${size.width}x${size.height}.png` });
+  });
+}

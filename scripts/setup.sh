@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Installs, only where missing, everything the project needs to build, run and
+# test on a fresh machine of this kind: the wasm32 target, cargo-leptos, the
+# wasm-bindgen CLI matching Cargo.lock, wasm-opt (npm binaryen), Chromium and
+# the end2end npm packages. Starts Postgres and Redis when installed but
+# stopped. Idempotent; safe to run before every `run` and `test`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_LEPTOS_VERSION="0.3.11"
+BINARYEN_BIN="$ROOT/end2end/node_modules/.bin"
+TOOLS_BUILD_DIR="${LIVE_TOOLS_BUILD_DIR:-/tmp/live-commerce-tools}"
+
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
+
+export PATH="$HOME/.cargo/bin:$BINARYEN_BIN:$PATH"
+
+# ---- services ---------------------------------------------------------------
+ensure_postgres() {
+  if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then return; fi
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    log "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && return; sleep 1; done
+  fi
+  pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null \
+    || die "PostgreSQL is not reachable on 127.0.0.1:5432 and is not installed here: install PostgreSQL 15 (apt-get install postgresql) or set DATABASE_URL"
+}
+
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
+  if command -v redis-server >/dev/null; then
+    log "starting Redis"
+    mkdir -p /var/lib/redis /var/log/redis
+    redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+      --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
+    for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return; sleep 1; done
+  fi
+  die "Redis is not reachable on 127.0.0.1:6379 and is not installed here: install Redis 7 (apt-get install redis-server) or set REDIS_URL"
+}
+
+# ---- Rust toolchain pieces --------------------------------------------------
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# Fetches a crate's published source through the registry (cargo info extracts it)
+# and copies it to a scratch directory we may edit.
+crate_source() {
+  local name="$1" version="$2" dest="$TOOLS_BUILD_DIR/$1-$2"
+  if [ ! -f "$dest/Cargo.toml" ]; then
+    (cd /tmp && cargo info "$name@$version" >/dev/null 2>&1) || true
+    local src
+    src=$(ls -d "$HOME"/.cargo/registry/src/*/"$name-$version" 2>/dev/null | head -n1 || true)
+    if [ -z "$src" ]; then
+      local crate
+      crate=$(ls "$HOME"/.cargo/registry/cache/*/"$name-$version.crate" 2>/dev/null | head -n1 || true)
+      [ -n "$crate" ] || die "could not fetch the source of $name $version from crates.io"
+      mkdir -p "$TOOLS_BUILD_DIR" && tar -xzf "$crate" -C "$TOOLS_BUILD_DIR"
+    else
+      mkdir -p "$TOOLS_BUILD_DIR" && rm -rf "$dest" && cp -r "$src" "$dest"
+    fi
+  fi
+  echo "$dest"
+}
+
+ensure_cargo_leptos() {
+  if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then return; fi
+  log "installing cargo-leptos $CARGO_LEPTOS_VERSION from source (about 15 minutes on 2 cores)"
+  local dir; dir=$(crate_source cargo-leptos "$CARGO_LEPTOS_VERSION")
+  # Its lock file pins a crate that needs a newer rustc than this machine has.
+  (cd "$dir" && cargo update -p cargo-util-schemas --precise 0.14.1 \
+     && cargo install --path . --locked --features no_downloads)
+}
+
+wasm_bindgen_version() {
+  # The exact version the workspace locks; the CLI must match it.
+  awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$ROOT/Cargo.lock"
+}
+
+ensure_wasm_bindgen() {
+  local want; want=$(wasm_bindgen_version)
+  [ -n "$want" ] || die "wasm-bindgen not found in Cargo.lock"
+  if wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then return; fi
+  log "installing wasm-bindgen-cli $want from source (about 2 minutes)"
+  local dir; dir=$(crate_source wasm-bindgen-cli "$want")
+  (cd "$dir" && cargo update -p webpki-roots --precise 1.0.10 2>/dev/null || true)
+  (cd "$dir" && cargo install --path . --locked)
+}
+
+# ---- browser and npm --------------------------------------------------------
+# Chromium (and a CJK font) for Playwright; nginx for the level-2 cache test of deploy/nginx.
+ensure_debian_packages() {
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
+  [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  # A CJK font, so Chromium renders (and screenshots show) the Chinese UI.
+  [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+  [ ${#missing[@]} -eq 0 ] && return
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_npm_packages() {
+  local stamp="$ROOT/end2end/node_modules/.installed-lock"
+  if [ -f "$stamp" ] && cmp -s "$stamp" "$ROOT/end2end/package-lock.json" && [ -x "$BINARYEN_BIN/wasm-opt" ]; then
+    return
+  fi
+  log "installing end2end npm packages (Playwright without browsers, binaryen for wasm-opt)"
+  (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  cp "$ROOT/end2end/package-lock.json" "$stamp"
+}
+
+main() {
+  ensure_postgres
+  ensure_redis
+  ensure_wasm_target
+  ensure_npm_packages
+  ensure_debian_packages
+  ensure_wasm_bindgen
+  ensure_cargo_leptos
+  log "toolchain ready: $(cargo leptos --version), $(wasm-bindgen --version), wasm-opt $("$BINARYEN_BIN/wasm-opt" --version | awk '{print $3}')"
+}
+
+main "$@"

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, clippy per package with its features,
+# unit and integration tests against real Postgres and Redis, then Playwright
+# end-to-end tests in real Chromium against the release build.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+"$ROOT/scripts/setup.sh"
+export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+
+step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
+
+# Leftovers from interrupted earlier runs: per-test databases and key spaces.
+step "cleaning up leftovers of earlier test runs"
+psql -h 127.0.0.1 -U postgres -d postgres -Atc \
+  "SELECT datname FROM pg_database WHERE datname LIKE 'lc_test_%' OR datname LIKE 'live_commerce_e2e_%'" \
+  | while read -r db; do [ -n "$db" ] && psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
+for pattern in 'lct:*' 'lce2e:*'; do
+  redis-cli -h 127.0.0.1 --scan --pattern "$pattern" | xargs -r -n 500 redis-cli -h 127.0.0.1 DEL >/dev/null
+done
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (app: ssr, app: hydrate on wasm, frontend on wasm, server)"
+cargo clippy -p app --features ssr --all-targets -- -D warnings
+cargo clippy -p app --features hydrate --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p server --all-targets -- -D warnings
+cargo clippy -p server --all-targets --features faults -- -D warnings
+
+step "unit tests (app, ssr)"
+cargo test -p app --features ssr
+
+step "server unit and integration tests (real Postgres and Redis, fault points compiled in)"
+cargo test -p server --features faults
+
+step "release build (cargo leptos build --release)"
+cargo leptos build --release
+
+step "end-to-end tests (Playwright in Debian Chromium)"
+E2E_DB="live_commerce_e2e_$(date +%s)_$$"
+export E2E_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$E2E_DB"
+export E2E_REDIS_KEY_PREFIX="lce2e:$$:"
+cleanup_e2e() {
+  psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$E2E_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup_e2e EXIT
+(cd end2end && npx playwright test)

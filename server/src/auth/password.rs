@@ -1,0 +1,32 @@
+//! Password hashing with argon2id (salted, PHC string format).
+
+use argon2::{
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    Argon2,
+};
+
+pub fn hash(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
+}
+
+/// `false` for a wrong password and for a malformed stored hash alike.
+pub fn verify(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let h = super::hash("correct horse").unwrap();
+        assert!(super::verify("correct horse", &h));
+        assert!(!super::verify("wrong horse", &h));
+        assert!(!super::verify("correct horse", "not a hash"));
+    }
+}

@@ -1,0 +1,52 @@
+//! Operations on the data in Redis: rebuilding every room's goods cache from
+//! Postgres (also `server rebuild-cache` on the command line).
+
+use axum::{extract::State, http::StatusCode, Json};
+use serde::Serialize;
+
+use super::{
+    error::{ApiError, ErrorBody},
+    extract::Caller,
+};
+use crate::state::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Rebuilt {
+    pub rooms: usize,
+}
+
+#[utoipa::path(post, path = "/ops/cache/rebuild", tag = "operations",
+    responses((status = 200, body = Rebuilt), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn rebuild_cache(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+) -> Result<(StatusCode, Json<Rebuilt>), ApiError> {
+    if user.role != app::model::Role::Streamer {
+        return Err(ApiError::new(super::error::ErrorCode::Forbidden, "only streamers can do this"));
+    }
+    let rooms = state.cache.rebuild_all().await.map_err(ApiError::internal)?;
+    Ok((StatusCode::OK, Json(Rebuilt { rooms })))
+}
+
+#[utoipa::path(get, path = "/ops/sync-failures", tag = "operations",
+    responses((status = 200, body = [app::model::SyncFailure]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn sync_failures(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+) -> Result<Json<Vec<app::model::SyncFailure>>, ApiError> {
+    let rows = state.services.console.sync_failures(&user, None).await.map_err(super::from_app_error)?;
+    Ok(Json(rows))
+}
+
+#[utoipa::path(post, path = "/ops/sync-failures/{id}/retry", tag = "operations", params(("id" = i64, Path)),
+    responses((status = 202), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn retry_sync_failure(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: i64 =
+        id.parse().ok().filter(|i| *i > 0).ok_or_else(|| ApiError::bad_request("id must be a positive integer"))?;
+    state.services.console.retry_sync_failure(&user, id).await.map_err(super::from_app_error)?;
+    Ok(StatusCode::ACCEPTED)
+}

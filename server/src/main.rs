@@ -1,0 +1,94 @@
+//! Thin entry point: configuration → application → serve until SIGINT/SIGTERM.
+
+use std::time::Duration;
+
+use server::{demo, telemetry, Application, Config};
+
+/// SIGTERM must end the process within 10 s, event streams included.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    let config = Config::from_env()?;
+    match std::env::args().nth(1).as_deref() {
+        Some("rebuild-cache") => return rebuild_cache(config).await,
+        Some("reconcile-stock") => return reconcile_stock(config).await,
+        _ => {}
+    }
+    let app = Application::build(config.clone()).await?;
+    print_banner(&config, app.port());
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stop_rx.await;
+    }));
+    tokio::select! {
+        result = &mut server => return Ok(result??),
+        () = shutdown_signal() => tracing::info!("shutting down"),
+    }
+    let _ = stop_tx.send(());
+    match tokio::time::timeout(DRAIN_TIMEOUT, server).await {
+        Ok(result) => result??,
+        Err(_) => tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}; exiting anyway"),
+    }
+    Ok(())
+}
+
+/// `server rebuild-cache`: rebuilds every room's goods cache in Redis from Postgres.
+async fn rebuild_cache(config: Config) -> anyhow::Result<()> {
+    let db = server::db::connect_and_migrate(&config.database_url).await?;
+    let redis = server::keyspace::Redis::connect(&config.redis_url, &config.redis_key_prefix).await?;
+    let rooms = server::room_cache::RoomCache::new(db, redis).rebuild_all().await?;
+    println!("rebuilt the goods cache of {rooms} rooms from Postgres");
+    Ok(())
+}
+
+/// `server reconcile-stock`: resets Redis's gate stock from Postgres and reports drift.
+async fn reconcile_stock(config: Config) -> anyhow::Result<()> {
+    let db = server::db::connect_and_migrate(&config.database_url).await?;
+    let redis = server::keyspace::Redis::connect(&config.redis_url, &config.redis_key_prefix).await?;
+    let gate = server::orders::gate::Gate::new(redis);
+    let drift = server::orders::compensation::reconcile(&db, &gate).await?;
+    for d in &drift {
+        println!("live {} sku {}: redis {:?} -> {}", d.live_id, d.sku_id, d.redis, d.expected);
+    }
+    println!("{} SKU counters reset from Postgres", drift.len());
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+fn print_banner(config: &Config, port: u16) {
+    let host =
+        if config.site_addr.ip().is_unspecified() { "127.0.0.1".to_owned() } else { config.site_addr.ip().to_string() };
+    let base = format!("http://{host}:{port}");
+    println!("\n  Live-room commerce is running at {base}/");
+    println!("  Streamer console: {base}/console");
+    if config.demo_data {
+        println!(
+            "  Demo logins: streamer {} / {}   viewer {} / {}",
+            demo::STREAMER.0,
+            demo::STREAMER.1,
+            demo::VIEWER.0,
+            demo::VIEWER.1
+        );
+    }
+    println!();
+}

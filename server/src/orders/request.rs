@@ -1,0 +1,103 @@
+//! Checking an order request at the edge: item counts and quantities,
+//! duplicates, the idempotency key, and the request's fingerprint.
+
+use app::{
+    deep_link::valid_token,
+    error::AppError,
+    ids::SkuId,
+    model::{OrderItem, OrderRequest},
+};
+use sha2::{Digest, Sha256};
+
+pub const MAX_ITEMS: usize = 20;
+pub const MAX_QUANTITY: i64 = 99;
+pub const MAX_KEY_LEN: usize = 64;
+
+/// A checked request: items as `(sku, quantity)`, in request order.
+#[derive(Clone, Debug)]
+pub struct ValidOrder {
+    pub request: OrderRequest,
+    pub items: Vec<(SkuId, i64)>,
+    pub fingerprint: String,
+}
+
+pub fn idempotency_key(raw: Option<&str>) -> Result<String, AppError> {
+    let key = raw.map(str::trim).unwrap_or_default();
+    if key.is_empty() {
+        return Err(AppError::BadRequest("the Idempotency-Key header is required".into()));
+    }
+    if key.len() > MAX_KEY_LEN || key.chars().any(|c| c.is_control()) {
+        return Err(AppError::BadRequest("Idempotency-Key must be at most 64 visible characters".into()));
+    }
+    Ok(key.to_owned())
+}
+
+pub fn validate(request: OrderRequest) -> Result<ValidOrder, AppError> {
+    if request.goods_items.is_empty() || request.goods_items.len() > MAX_ITEMS {
+        return Err(AppError::invalid(format!("an order has 1 to {MAX_ITEMS} items")));
+    }
+    let mut items: Vec<(SkuId, i64)> = Vec::with_capacity(request.goods_items.len());
+    for OrderItem { sku_id, quantity } in &request.goods_items {
+        if !(1..=MAX_QUANTITY).contains(quantity) {
+            return Err(AppError::invalid(format!("quantity must be between 1 and {MAX_QUANTITY}")));
+        }
+        if items.iter().any(|(s, _)| s == sku_id) {
+            return Err(AppError::invalid(format!("sku {sku_id} appears twice")));
+        }
+        items.push((*sku_id, *quantity));
+    }
+    for value in [&request.tracking_code, &request.trace_id].into_iter().flatten() {
+        if !valid_token(value) {
+            return Err(AppError::invalid("tracking_code and trace_id are 1–64 letters, digits, '-' or '_'"));
+        }
+    }
+    let canonical = serde_json::json!({
+        "live_id": request.live_id,
+        "goods_items": items.iter().map(|(s, q)| [s.get(), *q]).collect::<Vec<_>>(),
+        "tracking_code": request.tracking_code,
+        "trace_id": request.trace_id,
+    });
+    let fingerprint = Sha256::digest(canonical.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    Ok(ValidOrder { request, items, fingerprint })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::ids::LiveId;
+
+    fn request(items: &[(i64, i64)]) -> OrderRequest {
+        OrderRequest {
+            live_id: LiveId::new(1).unwrap(),
+            goods_items: items
+                .iter()
+                .map(|(s, q)| OrderItem { sku_id: SkuId::new(*s).unwrap(), quantity: *q })
+                .collect(),
+            tracking_code: None,
+            trace_id: None,
+        }
+    }
+
+    #[test]
+    fn quantities_item_counts_and_duplicates_are_checked() {
+        assert!(validate(request(&[(1, 1), (2, 99)])).is_ok());
+        for bad in [vec![], vec![(1, 0)], vec![(1, 100)], vec![(1, 1), (1, 2)], (1..=21).map(|i| (i, 1)).collect()] {
+            assert!(matches!(validate(request(&bad)), Err(AppError::Invalid(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_same_for_the_same_request_only() {
+        let a = validate(request(&[(1, 2)])).unwrap().fingerprint;
+        assert_eq!(a, validate(request(&[(1, 2)])).unwrap().fingerprint);
+        assert_ne!(a, validate(request(&[(1, 3)])).unwrap().fingerprint);
+    }
+
+    #[test]
+    fn the_idempotency_key_is_required_and_short() {
+        assert!(idempotency_key(None).is_err());
+        assert!(idempotency_key(Some("  ")).is_err());
+        assert!(idempotency_key(Some(&"k".repeat(65))).is_err());
+        assert_eq!(idempotency_key(Some("abc-1")).unwrap(), "abc-1");
+    }
+}

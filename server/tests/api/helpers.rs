@@ -1,0 +1,236 @@
+//! `TestApp`: starts the real application for one test, with its own database
+//! and Redis key space, and offers fixtures and an HTTP client.
+
+pub use crate::proxy::RedisProxy;
+use serde_json::{json, Value};
+use server::{state::AppState, Application, Config};
+use sqlx::PgPool;
+
+pub struct TestApp {
+    pub address: String,
+    /// Where this test's data lives, for server processes that share it (fault tests).
+    #[cfg_attr(not(feature = "faults"), allow(dead_code))]
+    pub database_url: String,
+    #[cfg_attr(not(feature = "faults"), allow(dead_code))]
+    pub redis_prefix: String,
+    pub db: PgPool,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    pub redis: redis::aio::ConnectionManager,
+}
+
+/// A signed-in account for API calls with a bearer token.
+#[derive(Clone)]
+pub struct TestUser {
+    pub username: String,
+    pub token: String,
+}
+
+pub struct Fixture {
+    pub live_id: i64,
+    pub spu_ids: Vec<i64>,
+}
+
+fn database_base() -> String {
+    std::env::var("TEST_DATABASE_BASE").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned())
+}
+
+impl TestApp {
+    /// A running application with an empty database.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// A running application with extra environment variables set.
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
+        server::telemetry::init();
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let db_name = format!("lc_test_{id}");
+        let redis_prefix = format!("lct:{id}:");
+        let mut vars: Vec<(String, String)> = vec![
+            ("DATABASE_URL".into(), format!("{}/{db_name}", database_base())),
+            ("REDIS_URL".into(), std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())),
+            ("REDIS_KEY_PREFIX".into(), redis_prefix.clone()),
+            ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
+            ("LIVE_DEMO_DATA".into(), "0".into()),
+        ];
+        for (k, v) in extra {
+            vars.retain(|(key, _)| key != k);
+            vars.push((k.to_string(), v.to_string()));
+        }
+        let config = Config::from_lookup(|key| vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+            .expect("test configuration");
+        let app = Application::build(config).await.expect("application builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        let state = app.state().clone();
+        let redis = state.redis.conn.clone();
+        tokio::spawn(app.run_until_stopped(std::future::pending()));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("http client");
+        let database_url = vars.iter().find(|(k, _)| k == "DATABASE_URL").map(|(_, v)| v.clone()).unwrap_or_default();
+        let redis_prefix =
+            vars.iter().find(|(k, _)| k == "REDIS_KEY_PREFIX").map(|(_, v)| v.clone()).unwrap_or_default();
+        Self { address, database_url, redis_prefix, db, client, state, redis }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    /// A streamer with a live room and `goods` products bound in order, each
+    /// with one SKU of the given price and stock.
+    pub async fn seed_room(&self, title: &str, goods: &[(&str, i64, i32)]) -> Fixture {
+        let streamer_id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, password_hash, role) VALUES ($1, 'x', 'streamer') RETURNING id",
+        )
+        .bind(format!("s{}", &uuid::Uuid::new_v4().simple().to_string()[..12]))
+        .fetch_one(&self.db)
+        .await
+        .unwrap();
+        let live_id: i64 = sqlx::query_scalar("INSERT INTO live_rooms (owner_id, title) VALUES ($1, $2) RETURNING id")
+            .bind(streamer_id)
+            .bind(title)
+            .fetch_one(&self.db)
+            .await
+            .unwrap();
+        let mut spu_ids = Vec::new();
+        for (position, (name, price, stock)) in goods.iter().enumerate() {
+            let spu_id: i64 = sqlx::query_scalar(
+                "INSERT INTO spus (owner_id, title, cover_url) VALUES ($1, $2, '/demo/coffee.svg') RETURNING id",
+            )
+            .bind(streamer_id)
+            .bind(name)
+            .fetch_one(&self.db)
+            .await
+            .unwrap();
+            sqlx::query("INSERT INTO skus (spu_id, spec, price_cents, stock) VALUES ($1, 'std', $2, $3)")
+                .bind(spu_id)
+                .bind(price)
+                .bind(stock)
+                .execute(&self.db)
+                .await
+                .unwrap();
+            sqlx::query(
+                "INSERT INTO live_room_goods (live_id, spu_id, position, stock_snapshot, tracking_code)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(live_id)
+            .bind(spu_id)
+            .bind(position as i32)
+            .bind(stock)
+            .bind(format!("tc{}", &uuid::Uuid::new_v4().simple().to_string()[..10]))
+            .execute(&self.db)
+            .await
+            .unwrap();
+            spu_ids.push(spu_id);
+        }
+        Fixture { live_id, spu_ids }
+    }
+}
+
+/// Asserts the contract's error shape and code, returning the message.
+pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let body: serde_json::Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["error"]["code"], code, "error code in {body}");
+    let message = body["error"]["message"].as_str().expect("a message").to_owned();
+    assert!(!message.is_empty());
+    message
+}
+
+impl TestApp {
+    /// Registers an account through the API and returns it signed in.
+    pub async fn register(&self, role: &str) -> TestUser {
+        let username = format!("u{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        let response = reqwest::Client::new()
+            .post(self.url("/api/auth/register"))
+            .json(&json!({ "username": username, "password": "secret-pass-1", "role": role }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "registration");
+        let body: Value = response.json().await.unwrap();
+        TestUser { username, token: body["token"].as_str().unwrap().to_owned() }
+    }
+
+    /// A JSON call with a bearer token (or none).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        user: Option<&TestUser>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = reqwest::Client::new().request(method.parse().unwrap(), self.url(path));
+        if let Some(user) = user {
+            request = request.bearer_auth(&user.token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Creates a room and a product with one SKU per `(spec, price, stock)`, through the API.
+    pub async fn room_with_goods(&self, owner: &TestUser, goods: &[(&str, i64)]) -> (i64, Vec<i64>) {
+        let room = self.call("POST", "/api/live", Some(owner), Some(json!({ "title": "Test room" }))).await;
+        assert_eq!(room.status(), 201);
+        let live_id = room.json::<Value>().await.unwrap()["live_id"].as_i64().unwrap();
+        let mut spus = Vec::new();
+        for (title, stock) in goods {
+            spus.push(self.create_goods(owner, title, *stock).await.0);
+        }
+        (live_id, spus)
+    }
+
+    /// Creates a product with one SKU; returns `(spu_id, sku_id)`.
+    pub async fn create_goods(&self, owner: &TestUser, title: &str, stock: i64) -> (i64, i64) {
+        let body = json!({ "title": title, "skus": [{ "spec": "std", "price_cents": 1990, "stock": stock }] });
+        let response = self.call("POST", "/api/goods", Some(owner), Some(body)).await;
+        assert_eq!(response.status(), 201, "create goods");
+        let body: Value = response.json().await.unwrap();
+        (body["spu_id"].as_i64().unwrap(), body["skus"][0]["sku_id"].as_i64().unwrap())
+    }
+
+    pub async fn bind(&self, owner: &TestUser, live_id: i64, spu_id: i64) -> reqwest::Response {
+        self.call("POST", &format!("/api/live/{live_id}/goods"), Some(owner), Some(json!({ "spu_id": spu_id }))).await
+    }
+
+    /// The goods list's spu ids in display order.
+    pub async fn listed(&self, live_id: i64) -> Vec<i64> {
+        let body: Value = self.get(&format!("/api/live/goods-list?live_id={live_id}")).await.json().await.unwrap();
+        body["goods"].as_array().unwrap().iter().map(|g| g["spu_id"].as_i64().unwrap()).collect()
+    }
+
+    /// The goods list's entry for one product.
+    pub async fn listed_card(&self, live_id: i64, spu_id: i64) -> Option<Value> {
+        let body: Value = self.get(&format!("/api/live/goods-list?live_id={live_id}")).await.json().await.unwrap();
+        body["goods"].as_array().unwrap().iter().find(|g| g["spu_id"] == spu_id).cloned()
+    }
+}
+
+/// Polls `check` until it holds or `within` passes; returns whether it held.
+pub async fn eventually<F, Fut>(within: std::time::Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

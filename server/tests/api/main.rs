@@ -1,0 +1,20 @@
+//! Integration tests: the real application on port 0, against real Postgres
+//! and Redis, one fresh database and Redis key prefix per test.
+
+mod helpers;
+mod proxy;
+
+mod auth;
+mod authz;
+mod bindings;
+#[cfg(feature = "faults")]
+mod faults;
+mod goods_detail;
+mod goods_list;
+mod health;
+mod nginx;
+mod orders;
+mod pages;
+mod pipeline;
+mod processes;
+mod sse;

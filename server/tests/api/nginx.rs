@@ -1,0 +1,108 @@
+//! The shipped nginx configuration (deploy/nginx) in front of the real app:
+//! level 2 of the goods detail cache hits, and revalidates expired entries
+//! with the origin's 304.
+
+use std::{path::PathBuf, process::Stdio, time::Duration};
+
+use tokio::process::{Child, Command};
+
+use crate::helpers::{eventually, TestApp};
+
+const NGINX: &str = "/usr/sbin/nginx";
+
+struct Nginx {
+    _child: Child,
+    base: String,
+    _dir: PathBuf,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+async fn start_nginx(upstream_port: u16) -> Nginx {
+    assert!(std::path::Path::new(NGINX).exists(), "nginx is missing: run scripts/setup.sh (Debian's nginx-light)");
+    let dir = std::env::temp_dir().join(format!("lc-nginx-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(dir.join("cache")).unwrap();
+    let port = free_port();
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx/live-commerce.conf")).unwrap();
+    let site = shipped
+        .replace("/var/cache/nginx/live-commerce", &dir.join("cache").display().to_string())
+        .replace("server 127.0.0.1:3000;", &format!("server 127.0.0.1:{upstream_port};"))
+        .replace("listen 8080;", &format!("listen 127.0.0.1:{port};"));
+    std::fs::write(dir.join("site.conf"), site).unwrap();
+    let main = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/error.log warn;\nevents {{ worker_connections 256; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n  fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n  include {d}/site.conf;\n}}\n",
+        d = dir.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), main).unwrap();
+    let child = Command::new(NGINX)
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("nginx starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let up =
+        eventually(Duration::from_secs(10), || async { reqwest::get(format!("{base}/healthz")).await.is_ok() }).await;
+    assert!(up, "nginx answers within 10 s");
+    Nginx { _child: child, base, _dir: dir }
+}
+
+async fn get(url: &str, if_none_match: Option<&str>) -> (u16, String, Option<String>) {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(tag) = if_none_match {
+        request = request.header("if-none-match", tag);
+    }
+    let response = request.send().await.unwrap();
+    let cache = response.headers().get("x-cache-status").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let etag = response.headers().get("etag").map(|v| v.to_str().unwrap().to_owned());
+    (response.status().as_u16(), cache, etag)
+}
+
+async fn origin_304s(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("http_requests_total")
+                && l.contains("route=\"/api/goods/{spu_id}\"")
+                && l.contains("status=\"304\"")
+        })
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn nginx_caches_goods_detail_and_revalidates_it_with_the_origins_304() {
+    let app = TestApp::spawn().await;
+    let owner = app.register("streamer").await;
+    let (spu, _) = app.create_goods(&owner, "Tea", 30).await;
+    let port = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let nginx = start_nginx(port).await;
+    let url = format!("{}/api/goods/{spu}", nginx.base);
+
+    let (status, cache, etag) = get(&url, None).await;
+    assert_eq!((status, cache.as_str()), (200, "MISS"));
+    let (status, cache, _) = get(&url, None).await;
+    assert_eq!((status, cache.as_str()), (200, "HIT"), "the second request never reaches the origin");
+
+    let etag = etag.expect("an ETag through the proxy");
+    let (status, _, _) = get(&url, Some(&etag)).await;
+    assert_eq!(status, 304, "a client's revalidation is answered 304 by the proxy");
+
+    // Past s-maxage the proxy revalidates with the origin, which answers 304.
+    let before = origin_304s(&app).await;
+    tokio::time::sleep(Duration::from_millis(5_500)).await;
+    let revalidated = eventually(Duration::from_secs(5), || async {
+        let (status, _, _) = get(&url, None).await;
+        status == 200 && origin_304s(&app).await > before
+    })
+    .await;
+    assert!(revalidated, "the origin answered the proxy's revalidation with 304");
+}
