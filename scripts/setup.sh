@@ -74,7 +74,8 @@ ensure_cargo_leptos() {
   local dir; dir=$(crate_source cargo-leptos "$CARGO_LEPTOS_VERSION")
   # Its lock file pins a crate that needs a newer rustc than this machine has.
   (cd "$dir" && cargo update -p cargo-util-schemas --precise 0.14.1 \
-     && cargo install --path . --locked --features no_downloads)
+     && cargo install --path . --locked --features no_downloads --target-dir "$TOOLS_BUILD_DIR/target")
+  rm -rf "$TOOLS_BUILD_DIR"   # its build tree is gigabytes the tests need
 }
 
 wasm_bindgen_version() {
@@ -89,7 +90,8 @@ ensure_wasm_bindgen() {
   log "installing wasm-bindgen-cli $want from source (about 2 minutes)"
   local dir; dir=$(crate_source wasm-bindgen-cli "$want")
   (cd "$dir" && cargo update -p webpki-roots --precise 1.0.10 2>/dev/null || true)
-  (cd "$dir" && cargo install --path . --locked)
+  (cd "$dir" && cargo install --path . --locked --target-dir "$TOOLS_BUILD_DIR/target")
+  rm -rf "$TOOLS_BUILD_DIR"   # its build tree is gigabytes the tests need
 }
 
 # ---- browser and npm --------------------------------------------------------
