@@ -6,6 +6,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 "$ROOT/scripts/setup.sh"
+
+# A cold run builds about 10 GB under target/ (debug, clippy, wasm, release).
+free_gb=$(df -Pk "$ROOT" | awk 'NR==2 {print int($4 / 1048576)}')
+if [ "$free_gb" -lt 12 ]; then
+  printf '\033[1;33mwarning: only %s GB free on the disk of %s; a cold run needs about 12 GB\033[0m\n' "$free_gb" "$ROOT" >&2
+fi
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 
 step() { printf '\n\033[1;34m== %s\033[0m\n' "$*"; }
