@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod ops;
 pub mod orders;
 pub mod rooms;
+pub mod server_fns;
 pub mod track;
 pub mod well_known;
 
@@ -46,20 +47,39 @@ use error::ApiError;
 )]
 struct ApiDoc;
 
-/// Maps an error from a port to the public contract.
-pub fn from_app_error(err: AppError) -> ApiError {
+/// The public code of an error from a port.
+pub fn error_code(err: &AppError) -> error::ErrorCode {
     use error::ErrorCode as C;
     match err {
-        AppError::NotFound(msg) => ApiError::new(C::NotFound, msg),
-        AppError::Unauthorized => ApiError::new(C::Unauthorized, "sign in first"),
-        AppError::Forbidden(msg) => ApiError::new(C::Forbidden, msg),
-        AppError::BadRequest(msg) => ApiError::new(C::BadRequest, msg),
-        AppError::Invalid(msg) => ApiError::new(C::Validation, msg),
-        AppError::Conflict(msg) => ApiError::new(C::Conflict, msg),
-        AppError::SoldOut => ApiError::new(C::SoldOut, "sold out: not enough stock for every item"),
-        AppError::PurchaseLimit => ApiError::new(C::PurchaseLimit, "this order goes over the per-user purchase limit"),
-        AppError::SaleNotStarted => ApiError::new(C::SaleNotStarted, "the flash sale has not started yet"),
-        AppError::RateLimited => ApiError::new(C::RateLimited, "too many attempts; try again in a minute"),
+        AppError::NotFound(_) => C::NotFound,
+        AppError::Unauthorized => C::Unauthorized,
+        AppError::Forbidden(_) => C::Forbidden,
+        AppError::BadRequest(_) => C::BadRequest,
+        AppError::Invalid(_) => C::Validation,
+        AppError::Conflict(_) => C::Conflict,
+        AppError::SoldOut => C::SoldOut,
+        AppError::PurchaseLimit => C::PurchaseLimit,
+        AppError::SaleNotStarted => C::SaleNotStarted,
+        AppError::RateLimited => C::RateLimited,
+        AppError::Unavailable => C::Unavailable,
+        AppError::Internal | AppError::Transport(_) => C::Internal,
+    }
+}
+
+/// Maps an error from a port to the public contract.
+pub fn from_app_error(err: AppError) -> ApiError {
+    let code = error_code(&err);
+    match err {
+        AppError::NotFound(msg)
+        | AppError::Forbidden(msg)
+        | AppError::BadRequest(msg)
+        | AppError::Invalid(msg)
+        | AppError::Conflict(msg) => ApiError::new(code, msg),
+        AppError::Unauthorized => ApiError::new(code, "sign in first"),
+        AppError::SoldOut => ApiError::new(code, "sold out: not enough stock for every item"),
+        AppError::PurchaseLimit => ApiError::new(code, "this order goes over the per-user purchase limit"),
+        AppError::SaleNotStarted => ApiError::new(code, "the flash sale has not started yet"),
+        AppError::RateLimited => ApiError::new(code, "too many attempts; try again in a minute"),
         AppError::Unavailable => ApiError::unavailable(),
         AppError::Internal | AppError::Transport(_) => ApiError::internal(anyhow::anyhow!("{err}")),
     }
@@ -135,6 +155,7 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/assetlinks.json", get(well_known::assetlinks))
         .leptos_routes_with_context(&state, routes, provide_services.clone(), move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_services, shell))
+        .layer(middleware::from_fn(server_fns::error_status))
         .layer(middleware::from_fn(csrf::guard))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())

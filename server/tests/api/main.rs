@@ -17,4 +17,5 @@ mod orders;
 mod pages;
 mod pipeline;
 mod processes;
+mod server_fns;
 mod sse;
