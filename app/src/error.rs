@@ -7,6 +7,8 @@ use leptos::server_fn::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use crate::reason::{Field, Reason};
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
@@ -20,9 +22,10 @@ pub enum AppError {
     BadRequest(String),
     /// Well-formed input that breaks a rule (422).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(Reason),
+    /// Input that clashes with what exists (409).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Reason),
     #[error("sold out")]
     SoldOut,
     #[error("over the purchase limit")]
@@ -45,8 +48,8 @@ impl AppError {
         Self::NotFound(format!("no such {what}"))
     }
 
-    pub fn invalid(msg: impl Into<String>) -> Self {
-        Self::Invalid(msg.into())
+    pub fn invalid(reason: Reason) -> Self {
+        Self::Invalid(reason)
     }
 
     pub fn forbidden() -> Self {

@@ -26,6 +26,7 @@ pub mod money;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ports;
+pub mod reason;
 pub mod rooms;
 pub mod session;
 

@@ -95,3 +95,28 @@ test("a flash sale set in the console shows its countdown in an open viewer room
   await viewerContext.close();
   await streamerContext.close();
 });
+
+test("a refused product form says why, in words the streamer reads", async ({ page }) => {
+  await signInAsStreamer(page);
+  const goodsForm = page.getByTestId("create-goods");
+  await goodsForm.locator("input[name=title]").fill(`Mispriced ${Date.now()}`);
+  await goodsForm.locator("input[name=spec_1]").fill("Standard");
+  await goodsForm.locator("input[name=price_1]").fill("cheap");
+  await goodsForm.locator("input[name=stock_1]").fill("3");
+  await goodsForm.locator("button[type=submit]").click();
+  await expect(page.getByTestId("error")).toHaveText("Prices are amounts in yuan, such as 59.90.");
+});
+
+test.describe("in Simplified Chinese", () => {
+  test.use({ locale: "zh-CN" });
+
+  test("registering a taken username is refused in Chinese, without English left in", async ({ page }) => {
+    await page.goto("/login");
+    await hydrated(page);
+    const form = page.getByTestId("register-form");
+    await form.locator("input[name=username]").fill("demo_viewer");
+    await form.locator("input[name=password]").fill("another-pass-2026");
+    await form.locator("button[type=submit]").click();
+    await expect(page.getByTestId("error")).toHaveText("该用户名已被占用。");
+  });
+});

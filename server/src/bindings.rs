@@ -5,7 +5,7 @@
 //! the cache: the room-events consumer rebuilds it from what was committed.
 
 use app::{
-    error::AppError,
+    error::{AppError, Reason},
     ids::{LiveId, SpuId, UserId},
     model::Binding,
 };
@@ -64,7 +64,7 @@ pub async fn bind(db: &PgPool, user: UserId, live_id: LiveId, spu_id: SpuId) -> 
         return Err(AppError::Forbidden("you can only bind your own goods".into()));
     }
     if stock <= 0 {
-        return Err(AppError::invalid("goods with no stock cannot be bound"));
+        return Err(AppError::invalid(Reason::NoStockToBind));
     }
     let tracking_code = tracking::mint();
     let position: Option<i32> = sqlx::query_scalar(
@@ -79,7 +79,7 @@ pub async fn bind(db: &PgPool, user: UserId, live_id: LiveId, spu_id: SpuId) -> 
     .fetch_optional(&mut *tx)
     .await
     .map_err(store_error)?;
-    let position = position.ok_or_else(|| AppError::Conflict("these goods are already bound to the room".into()))?;
+    let position = position.ok_or(AppError::Conflict(Reason::AlreadyBound))?;
     let binding = Binding { live_id, spu_id, stock_snapshot: stock, tracking_code, position };
     emit(
         &mut tx,
@@ -127,7 +127,7 @@ pub async fn reorder(db: &PgPool, user: UserId, live_id: LiveId, order: &[SpuId]
     bound.sort_unstable();
     wanted.sort_unstable();
     if bound != wanted {
-        return Err(AppError::invalid("spu_ids must list every bound product exactly once"));
+        return Err(AppError::invalid(Reason::PositionsMismatch));
     }
     let ids: Vec<i64> = order.iter().map(|s| s.get()).collect();
     sqlx::query(
@@ -163,7 +163,7 @@ pub async fn explain(
                 .await
                 .map_err(store_error)?;
         if !bound {
-            return Err(AppError::invalid("only goods bound to the room can be explained"));
+            return Err(AppError::invalid(Reason::ExplainUnbound));
         }
     }
     sqlx::query("UPDATE live_rooms SET explaining_spu_id = $2 WHERE id = $1")

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use app::{
-    error::AppError,
+    error::{AppError, Reason},
     ids::{LiveId, SkuId, SpuId},
     model::{
         Binding, ConsoleRoom, NewGoods, NewRoom, Role, Room, RoomSummary, SaleInfo, SessionUser, SkuDetail, SpuDetail,
@@ -62,10 +62,9 @@ impl Console for LiveConsole {
     ) -> Result<SaleInfo, AppError> {
         streamer(user)?;
         let starts_at = match starts_at_ms {
-            Some(ms) => Some(
-                chrono::DateTime::from_timestamp_millis(ms)
-                    .ok_or_else(|| AppError::invalid("starts_at is out of range"))?,
-            ),
+            Some(ms) => {
+                Some(chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| AppError::invalid(Reason::SaleStart))?)
+            }
             None => None,
         };
         let rule = sales::set(&self.db, user.user_id, live_id, sku_id, starts_at, per_user_limit).await?;

@@ -23,31 +23,31 @@ struct DemoGoods {
 const GOODS: &[DemoGoods] = &[
     DemoGoods {
         title: "无线降噪蓝牙耳机 Pro",
-        description: "主动降噪,40 小时续航,佩戴轻盈。直播间专享价。",
+        description: "主动降噪，40 小时续航，佩戴轻盈。直播间专享价。",
         cover: "/demo/earbuds.svg",
         skus: &[("曜石黑", 29_900, 120), ("珍珠白", 29_900, 80)],
     },
     DemoGoods {
         title: "冻干咖啡粉 24 颗装",
-        description: "三秒速溶,冷热皆宜,每颗 2 克。",
+        description: "三秒速溶，冷热皆宜，每颗 2 克。",
         cover: "/demo/coffee.svg",
         skus: &[("经典美式 24 颗", 5_990, 500), ("拿铁风味 24 颗", 6_990, 300)],
     },
     DemoGoods {
         title: "保湿修护面霜 50ml",
-        description: "神经酰胺配方,敏感肌可用。",
+        description: "神经酰胺配方，敏感肌可用。",
         cover: "/demo/cream.svg",
         skus: &[("50ml", 18_900, 60)],
     },
     DemoGoods {
         title: "秋冬加厚羊毛围巾",
-        description: "100% 羊毛,180×30 cm。",
+        description: "100% 羊毛，180×30 cm。",
         cover: "/demo/scarf.svg",
         skus: &[("燕麦色", 12_900, 40), ("雾霾蓝", 12_900, 40), ("酒红色", 12_900, 25)],
     },
     DemoGoods {
         title: "限量款潮玩盲盒",
-        description: "整盒 6 只,随机隐藏款。限量发售。",
+        description: "整盒 6 只，随机隐藏款。限量发售。",
         cover: "/demo/blindbox.svg",
         skus: &[("单只", 6_900, 10)],
     },

@@ -3,7 +3,7 @@
 
 use app::{
     deep_link::valid_token,
-    error::AppError,
+    error::{AppError, Reason},
     ids::{LiveId, SpuId},
 };
 use sqlx::PgPool;
@@ -36,7 +36,7 @@ pub async fn record(
 ) -> Result<(), AppError> {
     for value in [tracking_code, trace_id].into_iter().flatten() {
         if !valid_token(value) {
-            return Err(AppError::invalid("tracking_code and trace_id are 1–64 letters, digits, '-' or '_'"));
+            return Err(AppError::invalid(Reason::TraceCodes));
         }
     }
     let inserted = sqlx::query(

@@ -2,7 +2,7 @@
 //! that flow to every room the product is bound to.
 
 use app::{
-    error::AppError,
+    error::{AppError, Field, Reason},
     ids::{LiveId, SkuId, SpuId, UserId},
     model::{NewGoods, SkuDetail, SpuDetail},
 };
@@ -21,20 +21,20 @@ pub const MAX_PRICE_CENTS: i64 = 10_000_000_000;
 
 /// Checks a create-goods request; trims text fields.
 pub fn validate(new: &NewGoods) -> Result<NewGoods, AppError> {
-    let title = text::required("title", &new.title, 100)?;
-    let description = text::optional("description", new.description.as_deref(), 5000)?.unwrap_or_default();
-    let cover_url = text::url("cover_url", new.cover_url.as_deref())?;
+    let title = text::required(Field::Title, &new.title, 100)?;
+    let description = text::optional(Field::Description, new.description.as_deref(), 5000)?.unwrap_or_default();
+    let cover_url = text::url(Field::CoverUrl, new.cover_url.as_deref())?;
     if new.skus.is_empty() || new.skus.len() > MAX_SKUS {
-        return Err(AppError::invalid(format!("a product needs 1 to {MAX_SKUS} SKUs")));
+        return Err(AppError::invalid(Reason::SkuCount { max: MAX_SKUS }));
     }
     let mut skus = Vec::with_capacity(new.skus.len());
     for sku in &new.skus {
-        let spec = text::required("spec", &sku.spec, 64)?;
+        let spec = text::required(Field::Spec, &sku.spec, 64)?;
         if skus.iter().any(|s: &app::model::NewSku| s.spec == spec) {
-            return Err(AppError::invalid(format!("the SKU spec {spec:?} appears twice")));
+            return Err(AppError::invalid(Reason::DuplicateSpec { spec: spec.clone() }));
         }
         if !(0..=MAX_PRICE_CENTS).contains(&sku.price_cents) {
-            return Err(AppError::invalid("price_cents must be between 0 and 10,000,000,000"));
+            return Err(AppError::invalid(Reason::PriceRange));
         }
         check_stock(sku.stock)?;
         skus.push(app::model::NewSku { spec, price_cents: sku.price_cents, stock: sku.stock });
@@ -46,7 +46,7 @@ pub fn check_stock(stock: i64) -> Result<(), AppError> {
     if (0..=MAX_STOCK).contains(&stock) {
         Ok(())
     } else {
-        Err(AppError::invalid("stock must be between 0 and 10,000,000"))
+        Err(AppError::invalid(Reason::StockRange))
     }
 }
 

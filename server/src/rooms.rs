@@ -1,7 +1,7 @@
 //! Live rooms and the goods bound to them, read from Postgres (the record).
 
 use app::{
-    error::AppError,
+    error::{AppError, Field, Reason},
     ids::{LiveId, SpuId, UserId},
     model::{GoodsCard, NewRoom, Room, RoomSummary},
 };
@@ -166,10 +166,10 @@ pub async fn goods_cards(conn: &mut PgConnection, live_id: LiveId) -> sqlx::Resu
 
 /// Creates a live room owned by `owner`; it is live from now until ended.
 pub async fn create(db: &PgPool, owner: UserId, new: &NewRoom) -> Result<Room, AppError> {
-    let title = text::required("title", &new.title, 100)?;
-    let stream_url = text::url("stream_url", new.stream_url.as_deref())?;
+    let title = text::required(Field::Title, &new.title, 100)?;
+    let stream_url = text::url(Field::StreamUrl, new.stream_url.as_deref())?;
     if stream_url.as_deref().is_some_and(|u| u.starts_with('/')) {
-        return Err(AppError::invalid("stream_url must be an http(s) URL"));
+        return Err(AppError::invalid(Reason::NotAUrl { field: Field::StreamUrl }));
     }
     let id: i64 =
         sqlx::query_scalar("INSERT INTO live_rooms (owner_id, title, stream_url) VALUES ($1, $2, $3) RETURNING id")

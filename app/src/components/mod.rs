@@ -4,4 +4,5 @@ pub mod countdown;
 pub mod goods_card;
 pub mod in_app;
 pub mod notice;
+pub mod reason_text;
 pub mod topbar;

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::reason_text::reason_text;
 use crate::{error::AppError, i18n::*};
 
 /// The error of the latest failed action, if any.
@@ -11,8 +12,8 @@ pub fn ErrorNotice(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoVi
     move || {
         error.get().map(|err| {
             let text = match err {
-                AppError::Invalid(d) | AppError::BadRequest(d) => t_string!(i18n, err_invalid, detail = d).to_string(),
-                AppError::Conflict(d) => t_string!(i18n, err_conflict, detail = d).to_string(),
+                AppError::Invalid(reason) | AppError::Conflict(reason) => reason_text(i18n, &reason),
+                AppError::BadRequest(_) => t_string!(i18n, err_invalid).to_string(),
                 AppError::NotFound(_) => t_string!(i18n, err_not_found).to_string(),
                 AppError::Forbidden(_) => t_string!(i18n, err_forbidden).to_string(),
                 AppError::Unauthorized => t_string!(i18n, err_bad_credentials).to_string(),

@@ -4,7 +4,7 @@
 use std::{net::IpAddr, sync::LazyLock};
 
 use app::{
-    error::AppError,
+    error::{AppError, Reason},
     ids::UserId,
     model::{AuthReply, Role, SessionUser},
 };
@@ -31,13 +31,12 @@ fn valid_username(name: &str) -> bool {
     (3..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
 }
 
+const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
+
 fn valid_password(pass: &str) -> Result<(), AppError> {
-    let n = pass.chars().count();
-    if n < 8 {
-        return Err(AppError::invalid("the password must have at least 8 characters"));
-    }
-    if n > 128 {
-        return Err(AppError::invalid("the password must have at most 128 characters"));
+    if !PASSWORD_CHARS.contains(&pass.chars().count()) {
+        let (min, max) = (*PASSWORD_CHARS.start(), *PASSWORD_CHARS.end());
+        return Err(AppError::invalid(Reason::PasswordLength { min, max }));
     }
     Ok(())
 }
@@ -60,7 +59,7 @@ impl Accounts {
     ) -> Result<AuthReply, AppError> {
         self.limit_address(client).await?;
         if !valid_username(username) {
-            return Err(AppError::invalid("the username must be 3–32 letters, digits, '_', '.' or '-'"));
+            return Err(AppError::invalid(Reason::UsernameShape));
         }
         valid_password(pass)?;
         let hash = password::hash(pass).map_err(store_error)?;
@@ -78,7 +77,7 @@ impl Accounts {
         .fetch_optional(&self.db)
         .await
         .map_err(store_error)?;
-        let id = id.ok_or_else(|| AppError::Conflict("that username is taken".into()))?;
+        let id = id.ok_or(AppError::Conflict(Reason::UsernameTaken))?;
         let user_id = UserId::new(id).map_err(|_| AppError::Internal)?;
         let token = session::create(&self.db, user_id).await.map_err(store_error)?;
         Ok(AuthReply { user_id, username: username.to_owned(), role, token })

@@ -70,11 +70,8 @@ pub fn error_code(err: &AppError) -> error::ErrorCode {
 pub fn from_app_error(err: AppError) -> ApiError {
     let code = error_code(&err);
     match err {
-        AppError::NotFound(msg)
-        | AppError::Forbidden(msg)
-        | AppError::BadRequest(msg)
-        | AppError::Invalid(msg)
-        | AppError::Conflict(msg) => ApiError::new(code, msg),
+        AppError::NotFound(msg) | AppError::Forbidden(msg) | AppError::BadRequest(msg) => ApiError::new(code, msg),
+        AppError::Invalid(reason) | AppError::Conflict(reason) => ApiError::new(code, reason.to_string()),
         AppError::Unauthorized => ApiError::new(code, "sign in first"),
         AppError::SoldOut => ApiError::new(code, "sold out: not enough stock for every item"),
         AppError::PurchaseLimit => ApiError::new(code, "this order goes over the per-user purchase limit"),

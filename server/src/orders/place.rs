@@ -10,7 +10,7 @@ use std::{
 };
 
 use app::{
-    error::AppError,
+    error::{AppError, Reason},
     ids::{LiveId, SkuId, SpuId, UserId},
     model::{OrderItem, OrderReceipt, OrderRequest},
 };
@@ -220,9 +220,7 @@ impl Orders {
                 .map_err(store_error)?;
         match found {
             None => Ok(None),
-            Some((_, hash)) if hash != fingerprint => {
-                Err(AppError::Conflict("this Idempotency-Key was used for a different order".into()))
-            }
+            Some((_, hash)) if hash != fingerprint => Err(AppError::Conflict(Reason::IdempotencyReused)),
             Some((order_sn, _)) => self.receipt(&order_sn).await,
         }
     }
@@ -236,7 +234,7 @@ impl Orders {
             .map_err(store_error)?;
         match room.as_deref() {
             None => return Err(AppError::not_found("live room")),
-            Some("ended") => return Err(AppError::invalid("this live room has ended")),
+            Some("ended") => return Err(AppError::invalid(Reason::RoomEnded)),
             Some(_) => {}
         }
         let ids: Vec<i64> = order.items.iter().map(|(s, _)| s.get()).collect();
@@ -251,7 +249,7 @@ impl Orders {
         .await
         .map_err(store_error)?;
         if rows.len() != ids.len() {
-            return Err(AppError::invalid("every SKU must be one of the goods bound to this room"));
+            return Err(AppError::invalid(Reason::SkuNotInRoom));
         }
         Ok(rows)
     }
@@ -378,7 +376,7 @@ impl Orders {
         let (order_id, order_sn, created_at) = match inserted {
             Ok(row) => row,
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(AppError::Conflict("this Idempotency-Key is being used".into()).into())
+                return Err(AppError::Conflict(Reason::IdempotencyInFlight).into())
             }
             Err(e) => return Err(store_error(e).into()),
         };

@@ -3,7 +3,7 @@
 
 use app::{
     deep_link::valid_token,
-    error::AppError,
+    error::{AppError, Reason},
     ids::SkuId,
     model::{OrderItem, OrderRequest},
 };
@@ -34,21 +34,21 @@ pub fn idempotency_key(raw: Option<&str>) -> Result<String, AppError> {
 
 pub fn validate(request: OrderRequest) -> Result<ValidOrder, AppError> {
     if request.goods_items.is_empty() || request.goods_items.len() > MAX_ITEMS {
-        return Err(AppError::invalid(format!("an order has 1 to {MAX_ITEMS} items")));
+        return Err(AppError::invalid(Reason::ItemCount { max: MAX_ITEMS }));
     }
     let mut items: Vec<(SkuId, i64)> = Vec::with_capacity(request.goods_items.len());
     for OrderItem { sku_id, quantity } in &request.goods_items {
         if !(1..=MAX_QUANTITY).contains(quantity) {
-            return Err(AppError::invalid(format!("quantity must be between 1 and {MAX_QUANTITY}")));
+            return Err(AppError::invalid(Reason::Quantity { max: MAX_QUANTITY }));
         }
         if items.iter().any(|(s, _)| s == sku_id) {
-            return Err(AppError::invalid(format!("sku {sku_id} appears twice")));
+            return Err(AppError::invalid(Reason::DuplicateSku { sku_id: sku_id.get() }));
         }
         items.push((*sku_id, *quantity));
     }
     for value in [&request.tracking_code, &request.trace_id].into_iter().flatten() {
         if !valid_token(value) {
-            return Err(AppError::invalid("tracking_code and trace_id are 1–64 letters, digits, '-' or '_'"));
+            return Err(AppError::invalid(Reason::TraceCodes));
         }
     }
     let canonical = serde_json::json!({

@@ -2,7 +2,7 @@
 //! purchase limit, none unless the room's owner sets them.
 
 use app::{
-    error::AppError,
+    error::{AppError, Reason},
     ids::{LiveId, SkuId, UserId},
 };
 use chrono::{DateTime, Utc};
@@ -30,7 +30,7 @@ pub async fn set(
     per_user_limit: Option<i64>,
 ) -> Result<SaleRule, AppError> {
     if per_user_limit.is_some_and(|l| !(1..=9999).contains(&l)) {
-        return Err(AppError::invalid("per_user_limit must be between 1 and 9999"));
+        return Err(AppError::invalid(Reason::LimitRange));
     }
     let mut tx = db.begin().await.map_err(store_error)?;
     crate::bindings::lock_owned_room(&mut tx, live_id, user).await?;
