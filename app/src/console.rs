@@ -14,7 +14,7 @@ use crate::{
 };
 
 #[cfg(feature = "ssr")]
-use crate::{ports::services, session::require_user};
+use crate::{error::Reason, ports::services, session::require_user};
 
 /// What `/console` shows.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -63,13 +63,13 @@ pub async fn create_goods(
             continue;
         }
         let price_cents = crate::money::parse_yuan(price.as_deref().unwrap_or_default())
-            .ok_or_else(|| AppError::invalid(crate::error::Reason::PriceFormat))?;
+            .ok_or(AppError::Invalid(Reason::PriceFormat))?;
         let stock = stock
             .as_deref()
             .unwrap_or_default()
             .trim()
             .parse::<i64>()
-            .map_err(|_| AppError::invalid(crate::error::Reason::StockFormat))?;
+            .map_err(|_| AppError::Invalid(Reason::StockFormat))?;
         skus.push(crate::model::NewSku { spec, price_cents, stock });
     }
     let new =
@@ -122,7 +122,7 @@ pub async fn explain_goods(live_id: LiveId, spu_id: Option<SpuId>) -> Result<(),
 #[server(endpoint = "console/stock")]
 pub async fn set_sku_stock(spu_id: SpuId, sku_id: SkuId, stock: String) -> Result<(), AppError> {
     let user = require_user().await?;
-    let stock = stock.trim().parse::<i64>().map_err(|_| AppError::invalid(crate::error::Reason::StockFormat))?;
+    let stock = stock.trim().parse::<i64>().map_err(|_| AppError::Invalid(Reason::StockFormat))?;
     services()?.console.set_stock(&user, spu_id, sku_id, stock).await.map(|_| ())
 }
 
@@ -149,17 +149,17 @@ pub async fn set_sku_sale(
     per_user_limit: Option<String>,
 ) -> Result<(), AppError> {
     let user = require_user().await?;
-    let number = |value: Option<String>, reason: crate::error::Reason| -> Result<Option<i64>, AppError> {
+    let number = |value: Option<String>, reason: Reason| -> Result<Option<i64>, AppError> {
         match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(None),
-            Some(v) => v.parse::<i64>().map(Some).map_err(|_| AppError::invalid(reason)),
+            Some(v) => v.parse::<i64>().map(Some).map_err(|_| AppError::Invalid(reason)),
         }
     };
-    let minutes = number(starts_in_minutes, crate::error::Reason::SaleStart)?;
+    let minutes = number(starts_in_minutes, Reason::SaleStart)?;
     if minutes.is_some_and(|m| !(0..=10_080).contains(&m)) {
-        return Err(AppError::invalid(crate::error::Reason::SaleStart));
+        return Err(AppError::Invalid(Reason::SaleStart));
     }
     let starts_at_ms = minutes.map(|m| crate::components::countdown::now_ms() + m * 60_000);
-    let limit = number(per_user_limit, crate::error::Reason::LimitRange)?;
+    let limit = number(per_user_limit, Reason::LimitRange)?;
     services()?.console.set_sale(&user, live_id, sku_id, starts_at_ms, limit).await.map(|_| ())
 }

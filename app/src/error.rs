@@ -48,10 +48,6 @@ impl AppError {
         Self::NotFound(format!("no such {what}"))
     }
 
-    pub fn invalid(reason: Reason) -> Self {
-        Self::Invalid(reason)
-    }
-
     pub fn forbidden() -> Self {
         Self::Forbidden("you do not own this".into())
     }

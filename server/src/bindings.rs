@@ -64,7 +64,7 @@ pub async fn bind(db: &PgPool, user: UserId, live_id: LiveId, spu_id: SpuId) -> 
         return Err(AppError::Forbidden("you can only bind your own goods".into()));
     }
     if stock <= 0 {
-        return Err(AppError::invalid(Reason::NoStockToBind));
+        return Err(AppError::Invalid(Reason::NoStockToBind));
     }
     let tracking_code = tracking::mint();
     let position: Option<i32> = sqlx::query_scalar(
@@ -127,7 +127,7 @@ pub async fn reorder(db: &PgPool, user: UserId, live_id: LiveId, order: &[SpuId]
     bound.sort_unstable();
     wanted.sort_unstable();
     if bound != wanted {
-        return Err(AppError::invalid(Reason::PositionsMismatch));
+        return Err(AppError::Invalid(Reason::PositionsMismatch));
     }
     let ids: Vec<i64> = order.iter().map(|s| s.get()).collect();
     sqlx::query(
@@ -163,7 +163,7 @@ pub async fn explain(
                 .await
                 .map_err(store_error)?;
         if !bound {
-            return Err(AppError::invalid(Reason::ExplainUnbound));
+            return Err(AppError::Invalid(Reason::ExplainUnbound));
         }
     }
     sqlx::query("UPDATE live_rooms SET explaining_spu_id = $2 WHERE id = $1")

@@ -62,9 +62,7 @@ impl Console for LiveConsole {
     ) -> Result<SaleInfo, AppError> {
         streamer(user)?;
         let starts_at = match starts_at_ms {
-            Some(ms) => {
-                Some(chrono::DateTime::from_timestamp_millis(ms).ok_or_else(|| AppError::invalid(Reason::SaleStart))?)
-            }
+            Some(ms) => Some(chrono::DateTime::from_timestamp_millis(ms).ok_or(AppError::Invalid(Reason::SaleStart))?),
             None => None,
         };
         let rule = sales::set(&self.db, user.user_id, live_id, sku_id, starts_at, per_user_limit).await?;

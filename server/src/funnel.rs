@@ -36,7 +36,7 @@ pub async fn record(
 ) -> Result<(), AppError> {
     for value in [tracking_code, trace_id].into_iter().flatten() {
         if !valid_token(value) {
-            return Err(AppError::invalid(Reason::TraceCodes));
+            return Err(AppError::Invalid(Reason::TraceCodes));
         }
     }
     let inserted = sqlx::query(

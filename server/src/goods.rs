@@ -25,16 +25,16 @@ pub fn validate(new: &NewGoods) -> Result<NewGoods, AppError> {
     let description = text::optional(Field::Description, new.description.as_deref(), 5000)?.unwrap_or_default();
     let cover_url = text::url(Field::CoverUrl, new.cover_url.as_deref())?;
     if new.skus.is_empty() || new.skus.len() > MAX_SKUS {
-        return Err(AppError::invalid(Reason::SkuCount { max: MAX_SKUS }));
+        return Err(AppError::Invalid(Reason::SkuCount { max: MAX_SKUS }));
     }
     let mut skus = Vec::with_capacity(new.skus.len());
     for sku in &new.skus {
         let spec = text::required(Field::Spec, &sku.spec, 64)?;
         if skus.iter().any(|s: &app::model::NewSku| s.spec == spec) {
-            return Err(AppError::invalid(Reason::DuplicateSpec { spec: spec.clone() }));
+            return Err(AppError::Invalid(Reason::DuplicateSpec { spec: spec.clone() }));
         }
         if !(0..=MAX_PRICE_CENTS).contains(&sku.price_cents) {
-            return Err(AppError::invalid(Reason::PriceRange));
+            return Err(AppError::Invalid(Reason::PriceRange));
         }
         check_stock(sku.stock)?;
         skus.push(app::model::NewSku { spec, price_cents: sku.price_cents, stock: sku.stock });
@@ -46,7 +46,7 @@ pub fn check_stock(stock: i64) -> Result<(), AppError> {
     if (0..=MAX_STOCK).contains(&stock) {
         Ok(())
     } else {
-        Err(AppError::invalid(Reason::StockRange))
+        Err(AppError::Invalid(Reason::StockRange))
     }
 }
 

@@ -169,7 +169,7 @@ pub async fn create(db: &PgPool, owner: UserId, new: &NewRoom) -> Result<Room, A
     let title = text::required(Field::Title, &new.title, 100)?;
     let stream_url = text::url(Field::StreamUrl, new.stream_url.as_deref())?;
     if stream_url.as_deref().is_some_and(|u| u.starts_with('/')) {
-        return Err(AppError::invalid(Reason::NotAUrl { field: Field::StreamUrl }));
+        return Err(AppError::Invalid(Reason::NotAUrl { field: Field::StreamUrl }));
     }
     let id: i64 =
         sqlx::query_scalar("INSERT INTO live_rooms (owner_id, title, stream_url) VALUES ($1, $2, $3) RETURNING id")

@@ -7,10 +7,10 @@ use app::error::{AppError, Field, Reason};
 fn clean(field: Field, value: &str, max: usize) -> Result<String, AppError> {
     let value = value.trim();
     if value.chars().count() > max {
-        return Err(AppError::invalid(Reason::TooLong { field, max }));
+        return Err(AppError::Invalid(Reason::TooLong { field, max }));
     }
     if value.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AppError::invalid(Reason::ControlCharacters { field }));
+        return Err(AppError::Invalid(Reason::ControlCharacters { field }));
     }
     Ok(value.to_owned())
 }
@@ -18,10 +18,10 @@ fn clean(field: Field, value: &str, max: usize) -> Result<String, AppError> {
 pub fn required(field: Field, value: &str, max: usize) -> Result<String, AppError> {
     let value = clean(field, value, max)?;
     if value.is_empty() {
-        return Err(AppError::invalid(Reason::Empty { field }));
+        return Err(AppError::Invalid(Reason::Empty { field }));
     }
     if value.contains('\n') {
-        return Err(AppError::invalid(Reason::MultiLine { field }));
+        return Err(AppError::Invalid(Reason::MultiLine { field }));
     }
     Ok(value)
 }
@@ -37,7 +37,7 @@ pub fn url(field: Field, value: Option<&str>) -> Result<Option<String>, AppError
     let site_path = value.starts_with('/') && !value.starts_with("//") && !value.starts_with("/\\");
     let web = (lower.starts_with("https://") || lower.starts_with("http://")) && value.len() > 8;
     if !(site_path || web) || value.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '\\')) {
-        return Err(AppError::invalid(Reason::NotAUrl { field }));
+        return Err(AppError::Invalid(Reason::NotAUrl { field }));
     }
     Ok(Some(value))
 }

@@ -36,7 +36,7 @@ const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
 fn valid_password(pass: &str) -> Result<(), AppError> {
     if !PASSWORD_CHARS.contains(&pass.chars().count()) {
         let (min, max) = (*PASSWORD_CHARS.start(), *PASSWORD_CHARS.end());
-        return Err(AppError::invalid(Reason::PasswordLength { min, max }));
+        return Err(AppError::Invalid(Reason::PasswordLength { min, max }));
     }
     Ok(())
 }
@@ -59,7 +59,7 @@ impl Accounts {
     ) -> Result<AuthReply, AppError> {
         self.limit_address(client).await?;
         if !valid_username(username) {
-            return Err(AppError::invalid(Reason::UsernameShape));
+            return Err(AppError::Invalid(Reason::UsernameShape));
         }
         valid_password(pass)?;
         let hash = password::hash(pass).map_err(store_error)?;

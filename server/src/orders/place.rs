@@ -234,7 +234,7 @@ impl Orders {
             .map_err(store_error)?;
         match room.as_deref() {
             None => return Err(AppError::not_found("live room")),
-            Some("ended") => return Err(AppError::invalid(Reason::RoomEnded)),
+            Some("ended") => return Err(AppError::Invalid(Reason::RoomEnded)),
             Some(_) => {}
         }
         let ids: Vec<i64> = order.items.iter().map(|(s, _)| s.get()).collect();
@@ -249,7 +249,7 @@ impl Orders {
         .await
         .map_err(store_error)?;
         if rows.len() != ids.len() {
-            return Err(AppError::invalid(Reason::SkuNotInRoom));
+            return Err(AppError::Invalid(Reason::SkuNotInRoom));
         }
         Ok(rows)
     }

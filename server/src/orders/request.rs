@@ -34,21 +34,21 @@ pub fn idempotency_key(raw: Option<&str>) -> Result<String, AppError> {
 
 pub fn validate(request: OrderRequest) -> Result<ValidOrder, AppError> {
     if request.goods_items.is_empty() || request.goods_items.len() > MAX_ITEMS {
-        return Err(AppError::invalid(Reason::ItemCount { max: MAX_ITEMS }));
+        return Err(AppError::Invalid(Reason::ItemCount { max: MAX_ITEMS }));
     }
     let mut items: Vec<(SkuId, i64)> = Vec::with_capacity(request.goods_items.len());
     for OrderItem { sku_id, quantity } in &request.goods_items {
         if !(1..=MAX_QUANTITY).contains(quantity) {
-            return Err(AppError::invalid(Reason::Quantity { max: MAX_QUANTITY }));
+            return Err(AppError::Invalid(Reason::Quantity { max: MAX_QUANTITY }));
         }
         if items.iter().any(|(s, _)| s == sku_id) {
-            return Err(AppError::invalid(Reason::DuplicateSku { sku_id: sku_id.get() }));
+            return Err(AppError::Invalid(Reason::DuplicateSku { sku_id: sku_id.get() }));
         }
         items.push((*sku_id, *quantity));
     }
     for value in [&request.tracking_code, &request.trace_id].into_iter().flatten() {
         if !valid_token(value) {
-            return Err(AppError::invalid(Reason::TraceCodes));
+            return Err(AppError::Invalid(Reason::TraceCodes));
         }
     }
     let canonical = serde_json::json!({

@@ -30,7 +30,7 @@ pub async fn set(
     per_user_limit: Option<i64>,
 ) -> Result<SaleRule, AppError> {
     if per_user_limit.is_some_and(|l| !(1..=9999).contains(&l)) {
-        return Err(AppError::invalid(Reason::LimitRange));
+        return Err(AppError::Invalid(Reason::LimitRange));
     }
     let mut tx = db.begin().await.map_err(store_error)?;
     crate::bindings::lock_owned_room(&mut tx, live_id, user).await?;
