@@ -28,5 +28,5 @@ pub async fn place_order(
         tracking_code: tracking_code.filter(|c| !c.is_empty()),
         trace_id: trace_id.filter(|c| !c.is_empty()),
     };
-    crate::ports::services()?.ordering.place(&user, &idempotency_key, request).await
+    Ok(crate::ports::services()?.ordering.place(&user, &idempotency_key, request).await?.receipt)
 }

@@ -2,6 +2,7 @@
 //! functions, the DTOs both sides share, and the i18n layer.
 //!
 //! - [`ids`], [`model`], [`money`]: shared types, parsed once; price formatting.
+//! - [`events`]: the closed lists of room and order events, their payloads and wire form.
 //! - [`ports`] (server only): the traits `server` implements and provides.
 //! - [`rooms`]: server functions, thin adapters onto the ports.
 //! - [`pages`], [`components`]: the UI; all text through [`i18n`].
@@ -18,6 +19,7 @@ pub mod components;
 pub mod console;
 pub mod deep_link;
 pub mod error;
+pub mod events;
 pub mod ids;
 pub mod live_updates;
 pub mod locale;

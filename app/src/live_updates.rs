@@ -7,7 +7,11 @@
 
 use leptos::prelude::*;
 
-use crate::{ids::LiveId, model::GoodsCard};
+use crate::{
+    events::{RoomEvent, RoomEventKind},
+    ids::LiveId,
+    model::GoodsCard,
+};
 
 /// Whether the room's event stream is connected (`data-events` on the room).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,11 +31,12 @@ impl Connection {
 
 /// Applies a `stock` event's payload to the cards; `true` if a card changed.
 pub fn apply_stock(cards: &mut [GoodsCard], payload: &str) -> bool {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(payload) else { return false };
-    let (Some(spu_id), Some(stock)) = (value["spu_id"].as_i64(), value["spu_stock"].as_i64()) else { return false };
+    let Ok(RoomEvent::Stock(change)) = RoomEvent::decode(RoomEventKind::Stock.as_str(), payload) else {
+        return false;
+    };
     let mut changed = false;
-    for card in cards.iter_mut().filter(|c| c.spu_id.get() == spu_id) {
-        card.stock = stock.max(0);
+    for card in cards.iter_mut().filter(|c| c.spu_id == change.spu_id) {
+        card.stock = change.spu_stock.max(0);
         changed = true;
     }
     changed
@@ -71,9 +76,18 @@ pub fn follow_room(
         let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| refresh());
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| connection.set(Connection::Open));
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| connection.set(Connection::Connecting));
-        let _ = source.add_event_listener_with_callback("stock", on_stock.as_ref().unchecked_ref());
-        for name in ["goods_bound", "goods_unbound", "goods_reordered", "explaining", "sale"] {
-            let _ = source.add_event_listener_with_callback(name, on_change.as_ref().unchecked_ref());
+        for kind in RoomEventKind::ALL {
+            let listener = match kind {
+                RoomEventKind::Stock => &on_stock,
+                // The owner's order notices change no card.
+                RoomEventKind::Order => continue,
+                RoomEventKind::GoodsBound
+                | RoomEventKind::GoodsUnbound
+                | RoomEventKind::GoodsReordered
+                | RoomEventKind::Explaining
+                | RoomEventKind::Sale => &on_change,
+            };
+            let _ = source.add_event_listener_with_callback(kind.as_str(), listener.as_ref().unchecked_ref());
         }
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));

@@ -29,8 +29,7 @@ pub struct Room {
     pub title: String,
     pub streamer: String,
     pub stream_url: Option<String>,
-    /// `live` from creation until the owner ends it, then `ended`.
-    pub status: String,
+    pub status: RoomStatus,
     /// RFC 3339 UTC.
     pub created_at: String,
 }
@@ -98,14 +97,74 @@ pub struct SaleInfo {
     pub per_user_limit: Option<i64>,
 }
 
-/// What an account may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Viewer,
-    Streamer,
+/// Names a closed enum by its contract spelling both ways: `as_str`, and
+/// `TryFrom<String>` / `FromStr` that refuse anything else (rows and inputs
+/// are parsed once, where they enter).
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $ty:ident, $what:literal { $($variant:ident => $name:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum $ty {
+            $($variant),+
+        }
+
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name),+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = UnknownName;
+            fn from_str(s: &str) -> Result<Self, UnknownName> {
+                match s {
+                    $($name => Ok(Self::$variant),)+
+                    _ => Err(UnknownName { what: $what, name: s.chars().take(32).collect() }),
+                }
+            }
+        }
+
+        impl TryFrom<String> for $ty {
+            type Error = UnknownName;
+            fn try_from(s: String) -> Result<Self, UnknownName> {
+                s.parse()
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
 }
+
+/// A name outside a closed list (a role, a status, an event kind).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {name:?}")]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub name: String,
+}
+
+named_enum!(
+    /// What an account may do.
+    Role, "role" { Viewer => "viewer", Streamer => "streamer" }
+);
+
+named_enum!(
+    /// A room is `live` from creation until its owner ends it.
+    RoomStatus, "room status" { Live => "live", Ended => "ended" }
+);
+
+named_enum!(
+    /// An order starts `created` (unpaid).
+    OrderStatus, "order status" { Created => "created", Paid => "paid", Cancelled => "cancelled" }
+);
 
 /// The signed-in user of a request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -223,13 +282,21 @@ pub struct OrderRequest {
 pub struct OrderReceipt {
     pub order_sn: String,
     pub xid: String,
-    pub status: String,
+    pub status: OrderStatus,
     pub live_id: LiveId,
     pub user_id: UserId,
     pub goods_items: Vec<OrderItem>,
     pub total_cents: i64,
     /// RFC 3339 UTC.
     pub created_at: String,
+}
+
+/// `place` answers the order and whether this call created it (`false`: the
+/// same idempotency key and body again, answered with the order it made).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacedOrder {
+    pub receipt: OrderReceipt,
+    pub created: bool,
 }
 
 /// A row of `live_order_sync_fail_log`, as the console lists it.

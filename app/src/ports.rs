@@ -2,8 +2,12 @@
 //! implements them over Postgres and Redis and provides them through Leptos
 //! context, so `app` never depends on sqlx or redis. The JSON API calls the
 //! same implementations: a browser, a webview and an app reach one code path.
+//!
+//! No port sees a transport type: the server resolves each request's session
+//! once and hands it over as a [`Session`], which also owns the browser's
+//! session cookie.
 
-use std::{net::IpAddr, sync::Arc};
+use std::sync::Arc;
 
 use leptos::prelude::use_context;
 
@@ -11,8 +15,8 @@ use crate::{
     error::AppError,
     ids::{LiveId, SkuId, SpuId},
     model::{
-        AuthReply, Binding, ConsoleRoom, GoodsPage, NewGoods, NewRoom, OrderReceipt, OrderRequest, Role, Room,
-        RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail, SyncFailure,
+        AuthReply, Binding, ConsoleRoom, GoodsPage, NewGoods, NewRoom, OrderReceipt, OrderRequest, PlacedOrder, Role,
+        Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail, SyncFailure,
     },
 };
 
@@ -26,20 +30,20 @@ pub trait Catalog: Send + Sync + 'static {
     async fn goods_page(&self, spu_id: SpuId, live_id: Option<LiveId>) -> Result<Option<GoodsPage>, AppError>;
 }
 
-/// Registration, sign-in, sessions.
+/// The session of the request being served: who is signed in (looked up at
+/// most once per request), and signing in, registering and out, which also
+/// start or end the browser's session.
 #[async_trait::async_trait]
-pub trait Accounts: Send + Sync + 'static {
-    async fn register(&self, username: &str, password: &str, role: Role, client: IpAddr)
-        -> Result<AuthReply, AppError>;
-    async fn login(&self, username: &str, password: &str, client: IpAddr) -> Result<AuthReply, AppError>;
-    async fn logout(&self, token: &str) -> Result<(), AppError>;
-    async fn current_user(&self, token: &str) -> Result<Option<SessionUser>, AppError>;
-    /// The session token a request carries (bearer header or session cookie).
-    fn request_token(&self, headers: &http::HeaderMap) -> Option<String>;
-    /// The `Set-Cookie` value that starts a browser session, and the one that ends it.
-    fn session_cookie(&self, token: &str) -> String;
-    fn clear_session_cookie(&self) -> String;
+pub trait Session: Send + Sync + 'static {
+    async fn user(&self) -> Result<Option<SessionUser>, AppError>;
+    async fn register(&self, username: &str, password: &str, role: Role) -> Result<AuthReply, AppError>;
+    async fn login(&self, username: &str, password: &str) -> Result<AuthReply, AppError>;
+    async fn logout(&self) -> Result<(), AppError>;
 }
+
+/// The request's [`Session`], as the server attaches it to every request.
+#[derive(Clone)]
+pub struct CurrentSession(pub Arc<dyn Session>);
 
 /// What a streamer does in the console. Every call checks that `user` is a
 /// streamer and owns the room or goods it touches.
@@ -90,14 +94,15 @@ pub trait Ordering: Send + Sync + 'static {
         user: &SessionUser,
         idempotency_key: &str,
         request: OrderRequest,
-    ) -> Result<OrderReceipt, AppError>;
+    ) -> Result<PlacedOrder, AppError>;
+    /// The order for its owner; `None` for anyone else (never a 403 that confirms it exists).
+    async fn order(&self, user: &SessionUser, order_sn: &str) -> Result<Option<OrderReceipt>, AppError>;
 }
 
 /// Every port, provided once per request by the server.
 #[derive(Clone)]
 pub struct Services {
     pub catalog: Arc<dyn Catalog>,
-    pub accounts: Arc<dyn Accounts>,
     pub console: Arc<dyn Console>,
     pub ordering: Arc<dyn Ordering>,
 }
@@ -105,4 +110,11 @@ pub struct Services {
 /// The services the server provided; `Unavailable` if none were (a bug, logged by the caller).
 pub fn services() -> Result<Services, AppError> {
     use_context::<Services>().ok_or(AppError::Unavailable)
+}
+
+/// The session of the request this server function serves.
+pub async fn session() -> Result<Arc<dyn Session>, AppError> {
+    let axum::Extension(CurrentSession(session)) =
+        leptos_axum::extract::<axum::Extension<CurrentSession>>().await.map_err(|_| AppError::Unavailable)?;
+    Ok(session)
 }

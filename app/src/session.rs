@@ -12,58 +12,30 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     (local && next.len() <= 512 && !next.chars().any(char::is_control)).then(|| next.to_owned())
 }
 
-#[cfg(feature = "ssr")]
-mod server {
-    use std::net::SocketAddr;
-
-    use axum::extract::ConnectInfo;
-    use leptos::prelude::*;
-
-    use crate::{error::AppError, model::SessionUser, ports::services};
-
-    pub async fn current() -> Result<Option<SessionUser>, AppError> {
-        let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|_| AppError::Internal)?;
-        let accounts = services()?.accounts;
-        match accounts.request_token(&headers) {
-            Some(token) => accounts.current_user(&token).await,
-            None => Ok(None),
-        }
-    }
-
-    pub async fn client_ip() -> Result<std::net::IpAddr, AppError> {
-        let ConnectInfo(addr): ConnectInfo<SocketAddr> =
-            leptos_axum::extract().await.map_err(|_| AppError::Internal)?;
-        Ok(addr.ip())
-    }
-
-    pub fn set_cookie(value: String) {
-        if let (Some(response), Ok(value)) =
-            (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&value))
-        {
-            response.append_header(http::header::SET_COOKIE, value);
-        }
-    }
-}
-
 /// The signed-in user, or an `Unauthorized` error.
 #[cfg(feature = "ssr")]
 pub async fn require_user() -> Result<SessionUser, AppError> {
-    server::current().await?.ok_or(AppError::Unauthorized)
+    crate::ports::session().await?.user().await?.ok_or(AppError::Unauthorized)
+}
+
+/// Where a new session goes: `next` when it is a path on this site, else the
+/// console for streamers and the home page for viewers.
+#[cfg(feature = "ssr")]
+fn land(reply: crate::model::AuthReply, next: Option<String>) -> SessionUser {
+    let fallback = if reply.role == crate::model::Role::Streamer { "/console" } else { "/" };
+    leptos_axum::redirect(&safe_next(next.as_deref()).unwrap_or_else(|| fallback.to_owned()));
+    SessionUser { user_id: reply.user_id, username: reply.username, role: reply.role }
 }
 
 #[server(endpoint = "session/me")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    server::current().await
+    crate::ports::session().await?.user().await
 }
 
 #[server(endpoint = "session/login")]
 pub async fn login(username: String, password: String, next: Option<String>) -> Result<SessionUser, AppError> {
-    let services = crate::ports::services()?;
-    let reply = services.accounts.login(username.trim(), &password, server::client_ip().await?).await?;
-    server::set_cookie(services.accounts.session_cookie(&reply.token));
-    let fallback = if reply.role == crate::model::Role::Streamer { "/console" } else { "/" };
-    leptos_axum::redirect(&safe_next(next.as_deref()).unwrap_or_else(|| fallback.to_owned()));
-    Ok(SessionUser { user_id: reply.user_id, username: reply.username, role: reply.role })
+    let reply = crate::ports::session().await?.login(username.trim(), &password).await?;
+    Ok(land(reply, next))
 }
 
 #[server(endpoint = "session/register")]
@@ -73,23 +45,15 @@ pub async fn register(
     role: String,
     next: Option<String>,
 ) -> Result<SessionUser, AppError> {
-    let role = if role == "streamer" { crate::model::Role::Streamer } else { crate::model::Role::Viewer };
-    let services = crate::ports::services()?;
-    let reply = services.accounts.register(username.trim(), &password, role, server::client_ip().await?).await?;
-    server::set_cookie(services.accounts.session_cookie(&reply.token));
-    let fallback = if reply.role == crate::model::Role::Streamer { "/console" } else { "/" };
-    leptos_axum::redirect(&safe_next(next.as_deref()).unwrap_or_else(|| fallback.to_owned()));
-    Ok(SessionUser { user_id: reply.user_id, username: reply.username, role: reply.role })
+    use crate::model::Role;
+    let role = if role == Role::Streamer.as_str() { Role::Streamer } else { Role::Viewer };
+    let reply = crate::ports::session().await?.register(username.trim(), &password, role).await?;
+    Ok(land(reply, next))
 }
 
 #[server(endpoint = "session/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    let services = crate::ports::services()?;
-    let headers: http::HeaderMap = leptos_axum::extract().await.map_err(|_| AppError::Internal)?;
-    if let Some(token) = services.accounts.request_token(&headers) {
-        services.accounts.logout(&token).await?;
-    }
-    server::set_cookie(services.accounts.clear_session_cookie());
+    crate::ports::session().await?.logout().await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -1,38 +1,41 @@
-//! The `Catalog` port of the UI: rooms and their goods as viewers see them,
-//! read through the room goods cache.
+//! The viewer's catalog, behind the `Catalog` port: the live rooms, a room
+//! with its goods as viewers see it (through the room cache), and the web
+//! goods page (through the goods cache).
 
 use std::sync::Arc;
 
 use app::{
-    deep_link::LinkConfig,
     error::AppError,
     ids::{LiveId, SpuId},
     model::{GoodsPage, RoomSummary, RoomView},
-    ports::Catalog,
 };
 use sqlx::PgPool;
 
-use crate::{events::fanout::Fanout, failure::store_error, goods_cache::GoodsCache, room_cache::RoomCache, rooms};
+use crate::{
+    cache::{GoodsCache, RoomCache},
+    error::Result,
+    events::Fanout,
+    links::Links,
+    orders, rooms,
+};
 
 /// How many live rooms the home page lists.
 const HOME_ROOMS: i64 = 50;
 
-pub struct CachedCatalog {
-    pub db: PgPool,
-    pub cache: Arc<RoomCache>,
-    pub fanout: Fanout,
-    pub goods: Arc<GoodsCache>,
-    pub links: LinkConfig,
+pub struct Catalog {
+    db: PgPool,
+    cache: Arc<RoomCache>,
+    fanout: Fanout,
+    goods: Arc<GoodsCache>,
+    links: Arc<Links>,
 }
 
-#[async_trait::async_trait]
-impl Catalog for CachedCatalog {
-    async fn live_rooms(&self) -> Result<Vec<RoomSummary>, AppError> {
-        let mut conn = self.db.acquire().await.map_err(store_error)?;
-        rooms::live_rooms(&mut conn, HOME_ROOMS).await.map_err(store_error)
+impl Catalog {
+    pub fn new(db: PgPool, cache: Arc<RoomCache>, fanout: Fanout, goods: Arc<GoodsCache>, links: Arc<Links>) -> Self {
+        Self { db, cache, fanout, goods, links }
     }
 
-    async fn room_view(&self, live_id: LiveId) -> Result<Option<RoomView>, AppError> {
+    async fn load_room_view(&self, live_id: LiveId) -> Result<Option<RoomView>> {
         // The stream position first: the cache read after it is at least as new,
         // so a viewer resuming from it misses nothing.
         let last_event_id = match self.fanout.last_id(live_id).await {
@@ -42,19 +45,33 @@ impl Catalog for CachedCatalog {
                 "0-0".to_owned()
             }
         };
-        let Some(cached) = self.cache.get(live_id).await.map_err(store_error)? else {
-            return Ok(None);
+        let Some(cached) = self.cache.get(live_id).await? else { return Ok(None) };
+        Ok(Some(RoomView { room: cached.room, goods: cached.goods, last_event_id, links: self.links.router.clone() }))
+    }
+
+    async fn load_goods_page(&self, spu_id: SpuId, live_id: Option<LiveId>) -> Result<Option<GoodsPage>> {
+        let Some(cached) = self.goods.get(spu_id).await? else { return Ok(None) };
+        let goods = serde_json::from_str(&cached.json).map_err(anyhow::Error::from)?;
+        let sales = match live_id {
+            Some(live_id) => orders::sales_shown(&self.db, live_id, spu_id).await?,
+            None => Vec::new(),
         };
-        Ok(Some(RoomView { room: cached.room, goods: cached.goods, last_event_id, links: self.links.clone() }))
+        Ok(Some(GoodsPage { goods, links: self.links.router.clone(), sales }))
+    }
+}
+
+#[async_trait::async_trait]
+impl app::ports::Catalog for Catalog {
+    async fn live_rooms(&self) -> Result<Vec<RoomSummary>, AppError> {
+        let mut conn = self.db.acquire().await.map_err(crate::error::Error::from)?;
+        Ok(rooms::live_rooms(&mut conn, HOME_ROOMS).await?)
+    }
+
+    async fn room_view(&self, live_id: LiveId) -> Result<Option<RoomView>, AppError> {
+        Ok(self.load_room_view(live_id).await?)
     }
 
     async fn goods_page(&self, spu_id: SpuId, live_id: Option<LiveId>) -> Result<Option<GoodsPage>, AppError> {
-        let Some(cached) = self.goods.get(spu_id).await? else { return Ok(None) };
-        let goods = serde_json::from_str(&cached.json).map_err(store_error)?;
-        let sales = match live_id {
-            Some(live_id) => crate::orders::sales::shown(&self.db, live_id, spu_id).await?,
-            None => Vec::new(),
-        };
-        Ok(Some(GoodsPage { goods, links: self.links.clone(), sales }))
+        Ok(self.load_goods_page(spu_id, live_id).await?)
     }
 }

@@ -1,38 +1,58 @@
 //! The live-room commerce server: the axum application, the public JSON API
-//! and the domain over Postgres (the record) and Redis (gate, cache, transport).
+//! and the domain over Postgres (the record) and Redis (gate, cache,
+//! transport). Everything in Redis can be rebuilt from Postgres.
 //!
-//! Layout:
-//! - [`config`], [`application`]: configuration; `Application::build`, used by `main` and tests.
-//! - [`http`]: routes, extractors, the public error shape, CSRF, probes, metrics, OpenAPI, SSE.
-//! - [`auth`]: accounts, sessions, rate limits.
-//! - [`rooms`], [`goods`], [`bindings`]: the record of rooms, products and what a room shows.
-//! - [`events`]: outbox → relay → Redis Streams → consumer groups; fan-out to viewers.
-//! - [`room_cache`], [`catalog`], [`console`]: the cache viewers read; the UI's ports.
-//! - [`db`], [`keyspace`], [`failure`], [`text`], [`tracking`], [`demo`]: plumbing and seed data.
+//! Where things live, one folder per concept:
+//!
+//! - [`startup`]: configuration, the Postgres pool, the Redis client and every
+//!   key name, demo data, logging, the background-loop helper, the shared
+//!   state, `Application::build`, and the command-line tasks.
+//! - `error`: the one server error type; `?` everywhere, mapped to the public
+//!   `AppError` and the JSON error body once, at the edge.
+//! - `auth`: accounts, passwords, sessions, anti-abuse limits.
+//! - `rooms`: live rooms, the goods cards they show, binding goods, ownership.
+//! - `goods`: products and SKUs, and the checks their input passes.
+//! - `stock`: the one place stock is changed, gated in Redis (with the
+//!   Postgres-only path while Redis is down), refilled and reconciled.
+//! - `orders`: requests, placing (orchestration), the order transaction,
+//!   receipts, flash-sale rules, order ids and quantities.
+//! - `compensation`: the fail log of unpublished order events and its
+//!   retries, and the sweeper of attempts that died half-way.
+//! - `events`: outbox, relay, the stream entry encoding, consumer groups,
+//!   parked events, immediate publishing, fan-out to viewers.
+//! - `stats`: the order-statistics processor.
+//! - `links`: deep-link configuration, well-known documents, tracking codes,
+//!   the click → view → order funnel.
+//! - `cache`: the room and goods caches, their rebuilder, single-flight locks.
+//! - `catalog`, `console`: the viewer's and the streamer's services behind
+//!   the UI's ports (and the JSON API).
+//! - `http`: the router and thin handlers, the error body, the session layer,
+//!   CSRF, probes, metrics, OpenAPI, server-sent events.
+//! - `faults`: fault points for the failure tests (the `faults` feature).
 
-pub mod application;
-pub mod auth;
-pub mod bindings;
-pub mod catalog;
-pub mod config;
-pub mod console;
-pub mod db;
-pub mod demo;
-pub mod events;
-pub mod failure;
-pub mod funnel;
-pub mod goods;
-pub mod goods_cache;
-pub mod http;
-pub mod keyed_lock;
-pub mod keyspace;
-pub mod orders;
-pub mod room_cache;
-pub mod rooms;
-pub mod state;
-pub mod telemetry;
-pub mod text;
-pub mod tracking;
+mod auth;
+mod cache;
+mod catalog;
+mod compensation;
+mod console;
+mod error;
+mod events;
+mod faults;
+mod goods;
+mod http;
+mod links;
+mod orders;
+mod rooms;
+mod stats;
+mod stock;
 
-pub use application::Application;
-pub use config::Config;
+pub mod startup;
+
+pub use cache::ROOM_CACHE_GROUP;
+pub use compensation::sweep;
+pub use error::{Error, Result};
+pub use events::Stream;
+#[cfg(feature = "faults")]
+pub use faults::Fault;
+pub use startup::{application::Application, config::Config, state::AppState};
+pub use stock::{reconcile, Drift, Gate};

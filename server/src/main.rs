@@ -1,8 +1,12 @@
 //! Thin entry point: configuration → application → serve until SIGINT/SIGTERM.
+//! `server rebuild-cache` and `server reconcile-stock` run the command-line tasks.
 
 use std::time::Duration;
 
-use server::{demo, telemetry, Application, Config};
+use server::{
+    startup::{commands, demo, telemetry},
+    Application, Config,
+};
 
 /// SIGTERM must end the process within 10 s, event streams included.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
@@ -12,8 +16,8 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let config = Config::from_env()?;
     match std::env::args().nth(1).as_deref() {
-        Some("rebuild-cache") => return rebuild_cache(config).await,
-        Some("reconcile-stock") => return reconcile_stock(config).await,
+        Some("rebuild-cache") => return commands::rebuild_cache(config).await,
+        Some("reconcile-stock") => return commands::reconcile_stock(config).await,
         _ => {}
     }
     let app = Application::build(config.clone()).await?;
@@ -32,28 +36,6 @@ async fn main() -> anyhow::Result<()> {
         Ok(result) => result??,
         Err(_) => tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}; exiting anyway"),
     }
-    Ok(())
-}
-
-/// `server rebuild-cache`: rebuilds every room's goods cache in Redis from Postgres.
-async fn rebuild_cache(config: Config) -> anyhow::Result<()> {
-    let db = server::db::connect_and_migrate(&config.database_url).await?;
-    let redis = server::keyspace::Redis::connect(&config.redis_url, &config.redis_key_prefix).await?;
-    let rooms = server::room_cache::RoomCache::new(db, redis).rebuild_all().await?;
-    println!("rebuilt the goods cache of {rooms} rooms from Postgres");
-    Ok(())
-}
-
-/// `server reconcile-stock`: resets Redis's gate stock from Postgres and reports drift.
-async fn reconcile_stock(config: Config) -> anyhow::Result<()> {
-    let db = server::db::connect_and_migrate(&config.database_url).await?;
-    let redis = server::keyspace::Redis::connect(&config.redis_url, &config.redis_key_prefix).await?;
-    let gate = server::orders::gate::Gate::new(redis);
-    let drift = server::orders::compensation::reconcile(&db, &gate).await?;
-    for d in &drift {
-        println!("live {} sku {}: redis {:?} -> {}", d.live_id, d.sku_id, d.redis, d.expected);
-    }
-    println!("{} SKU counters reset from Postgres", drift.len());
     Ok(())
 }
 

@@ -56,7 +56,7 @@ fn Room(data: RoomView) -> impl IntoView {
         opening.set(Some(card.title.clone()));
         tap(&links, live_id, &card, overlay);
     });
-    let live = room.status == "live";
+    let live = room.status == crate::model::RoomStatus::Live;
     view! {
         <Title text=room.title.clone()/>
         <div class="room-page" data-testid="room" data-live-id=room.live_id.to_string() data-events=move || connection.get().as_str()>

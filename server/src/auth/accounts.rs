@@ -1,5 +1,6 @@
-//! Registration, sign-in and sign-out: the `Accounts` port of the UI, also
-//! behind `/api/auth/*`.
+//! Registration, sign-in and sign-out, for the browser (through the request's
+//! session, which also sets the cookie) and for apps (`/api/auth/*`, bearer
+//! tokens) alike.
 
 use std::{net::IpAddr, sync::LazyLock};
 
@@ -15,12 +16,11 @@ use super::{
     rate_limit::{RateLimiter, FAILED_LOGINS_PER_ACCOUNT, PER_ADDRESS},
     session,
 };
-use crate::failure::store_error;
+use crate::error::Result;
 
 pub struct Accounts {
-    pub db: PgPool,
-    pub limiter: RateLimiter,
-    pub cookie_secure: bool,
+    db: PgPool,
+    limiter: RateLimiter,
 }
 
 /// A hash of a password nobody has, checked when the user does not exist so
@@ -42,118 +42,72 @@ fn valid_password(pass: &str) -> Result<(), AppError> {
 }
 
 impl Accounts {
-    async fn limit_address(&self, client: IpAddr) -> Result<(), AppError> {
+    pub fn new(db: PgPool, limiter: RateLimiter) -> Self {
+        Self { db, limiter }
+    }
+
+    async fn limit_address(&self, client: IpAddr) -> Result<()> {
         if self.limiter.hit("auth-addr", &client.to_string(), PER_ADDRESS).await {
             Ok(())
         } else {
-            Err(AppError::RateLimited)
+            Err(AppError::RateLimited.into())
         }
     }
 
-    pub async fn register(
-        &self,
-        username: &str,
-        pass: &str,
-        role: Role,
-        client: IpAddr,
-    ) -> Result<AuthReply, AppError> {
+    #[tracing::instrument(skip(self, pass))]
+    pub async fn register(&self, username: &str, pass: &str, role: Role, client: IpAddr) -> Result<AuthReply> {
         self.limit_address(client).await?;
         if !valid_username(username) {
-            return Err(AppError::Invalid(Reason::UsernameShape));
+            return Err(AppError::Invalid(Reason::UsernameShape).into());
         }
         valid_password(pass)?;
-        let hash = password::hash(pass).map_err(store_error)?;
-        let role_name = match role {
-            Role::Viewer => "viewer",
-            Role::Streamer => "streamer",
-        };
+        let hash = password::hash_blocking(pass.to_owned()).await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)
              ON CONFLICT ((lower(username))) DO NOTHING RETURNING id",
         )
         .bind(username)
         .bind(hash)
-        .bind(role_name)
+        .bind(role.as_str())
         .fetch_optional(&self.db)
-        .await
-        .map_err(store_error)?;
+        .await?;
         let id = id.ok_or(AppError::Conflict(Reason::UsernameTaken))?;
-        let user_id = UserId::new(id).map_err(|_| AppError::Internal)?;
-        let token = session::create(&self.db, user_id).await.map_err(store_error)?;
+        let user_id = UserId::new(id).map_err(anyhow::Error::from)?;
+        let token = session::create(&self.db, user_id).await?;
         Ok(AuthReply { user_id, username: username.to_owned(), role, token })
     }
 
-    pub async fn login(&self, username: &str, pass: &str, client: IpAddr) -> Result<AuthReply, AppError> {
+    #[tracing::instrument(skip(self, pass))]
+    pub async fn login(&self, username: &str, pass: &str, client: IpAddr) -> Result<AuthReply> {
         self.limit_address(client).await?;
         let account = username.to_ascii_lowercase();
         if self.limiter.exhausted("login-fail", &account, FAILED_LOGINS_PER_ACCOUNT).await {
-            return Err(AppError::RateLimited);
+            return Err(AppError::RateLimited.into());
         }
-        let row: Option<(i64, String, String, String)> =
+        let row: Option<session::UserRow> =
             sqlx::query_as("SELECT id, username, role, password_hash FROM users WHERE lower(username) = lower($1)")
                 .bind(username)
                 .fetch_optional(&self.db)
-                .await
-                .map_err(store_error)?;
-        let stored = row.as_ref().map(|r| r.3.as_str()).unwrap_or(DUMMY_HASH.as_str());
-        let pass = pass.to_owned();
-        let stored_owned = stored.to_owned();
-        let ok = tokio::task::spawn_blocking(move || password::verify(&pass, &stored_owned)).await.unwrap_or(false);
+                .await?;
+        let stored = row.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+        let ok = password::verify_blocking(pass.to_owned(), stored).await;
         match row {
-            Some((id, name, role, _)) if ok => {
-                let user_id = UserId::new(id).map_err(|_| AppError::Internal)?;
-                let token = session::create(&self.db, user_id).await.map_err(store_error)?;
-                Ok(AuthReply { user_id, username: name, role: session::parse_role(&role), token })
+            Some(user) if ok => {
+                let token = session::create(&self.db, user.id).await?;
+                Ok(AuthReply { user_id: user.id, username: user.username, role: user.role, token })
             }
             _ => {
                 self.limiter.hit("login-fail", &account, FAILED_LOGINS_PER_ACCOUNT).await;
-                Err(AppError::Unauthorized)
+                Err(AppError::Unauthorized.into())
             }
         }
     }
 
-    pub async fn logout(&self, token: &str) -> Result<(), AppError> {
-        session::delete(&self.db, token).await.map_err(store_error)
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        session::delete(&self.db, token).await
     }
 
-    pub async fn current_user(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
-        session::user(&self.db, token).await.map_err(store_error)
-    }
-}
-
-#[async_trait::async_trait]
-impl app::ports::Accounts for Accounts {
-    async fn register(
-        &self,
-        username: &str,
-        password: &str,
-        role: Role,
-        client: IpAddr,
-    ) -> Result<AuthReply, AppError> {
-        Accounts::register(self, username, password, role, client).await
-    }
-
-    async fn login(&self, username: &str, password: &str, client: IpAddr) -> Result<AuthReply, AppError> {
-        Accounts::login(self, username, password, client).await
-    }
-
-    async fn logout(&self, token: &str) -> Result<(), AppError> {
-        Accounts::logout(self, token).await
-    }
-
-    async fn current_user(&self, token: &str) -> Result<Option<SessionUser>, AppError> {
-        Accounts::current_user(self, token).await
-    }
-
-    fn request_token(&self, headers: &axum::http::HeaderMap) -> Option<String> {
-        crate::http::extract::request_token(headers)
-    }
-
-    fn session_cookie(&self, token: &str) -> String {
-        session::set_cookie(token, self.cookie_secure)
-    }
-
-    fn clear_session_cookie(&self) -> String {
-        session::clear_cookie()
+    pub async fn user(&self, token: &str) -> Result<Option<SessionUser>> {
+        session::user(&self.db, token).await
     }
 }

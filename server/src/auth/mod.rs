@@ -1,10 +1,13 @@
-//! Accounts: registration and sign-in with argon2-hashed passwords, sessions
-//! shared by the browser cookie and the apps' bearer token, roles, and the
-//! anti-abuse limits on sign-in.
+//! Accounts: registration and sign-in with argon2-hashed passwords
+//! ([`password`]), sessions shared by the browser cookie and the apps' bearer
+//! token ([`session`]), and the anti-abuse limits ([`rate_limit`]).
 
-pub mod accounts;
-pub mod password;
-pub mod rate_limit;
-pub mod session;
+mod accounts;
+mod password;
+mod rate_limit;
+mod session;
 
 pub use accounts::Accounts;
+pub use password::hash as hash_password;
+pub use rate_limit::{RateLimiter, ORDERS_PER_ACCOUNT};
+pub use session::TTL_DAYS as SESSION_TTL_DAYS;

@@ -13,6 +13,17 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
 }
 
+/// [`hash`] on the blocking pool: argon2 is deliberately slow and must not
+/// stall the async workers that serve orders and event streams.
+pub async fn hash_blocking(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash(&password)).await?
+}
+
+/// [`verify`] on the blocking pool.
+pub async fn verify_blocking(password: String, stored: String) -> bool {
+    tokio::task::spawn_blocking(move || verify(&password, &stored)).await.unwrap_or(false)
+}
+
 /// `false` for a wrong password and for a malformed stored hash alike.
 pub fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)

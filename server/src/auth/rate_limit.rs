@@ -4,7 +4,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::keyspace::Redis;
+use crate::startup::redis::Redis;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Limit {

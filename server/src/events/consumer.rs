@@ -1,112 +1,103 @@
 //! A consumer group on one Redis Stream, run in every process: each process is
-//! one consumer of the group. An entry is acknowledged only after its handler
-//! succeeded; entries left pending by a consumer that died (or whose handler
-//! failed) are claimed again once idle for `claim_idle`, and an entry that keeps
-//! failing is moved to a dead-letter stream after `MAX_DELIVERIES`.
+//! one consumer of the group. An entry is decoded into its stream's closed
+//! event enum and acknowledged only after its handler succeeded; entries left
+//! pending by a consumer that died (or whose handler failed) are claimed again
+//! once idle for `claim_idle`; an entry that keeps failing goes to the stream's
+//! dead-letter stream after `MAX_DELIVERIES`, and one that cannot be read is
+//! parked in Postgres ([`super::parked`]).
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use anyhow::Context;
-use app::ids::LiveId;
+use app::{events::DecodeError, ids::LiveId};
 use redis::{
     aio::MultiplexedConnection,
     streams::{StreamAutoClaimOptions, StreamAutoClaimReply, StreamId, StreamReadOptions, StreamReadReply},
     AsyncCommands,
 };
-use tokio_util::sync::CancellationToken;
+use sqlx::PgPool;
 
-use super::WorkerControl;
-use crate::keyspace::Redis;
+use super::{
+    parked::{self, ParkReason},
+    stream::{Entry, StreamEvent},
+};
+use crate::{
+    error::Result,
+    startup::{
+        redis::Redis,
+        worker::{Step, Worker, Workers},
+    },
+};
 
 const READ_COUNT: usize = 100;
 const BLOCK_MS: usize = 1_000;
 const MAX_DELIVERIES: usize = 10;
 
-/// One event as read from a stream.
+/// One event as a group member received it.
 #[derive(Clone, Debug)]
-pub struct StreamEvent {
-    /// The stream entry id (`1700000000000-0`).
-    pub entry_id: String,
+pub struct Delivery<E> {
     /// The outbox id: the same event published twice has the same one.
     pub event_id: i64,
-    pub event_type: String,
     pub live_id: LiveId,
-    pub payload: serde_json::Value,
+    pub event: E,
 }
 
-impl StreamEvent {
-    fn parse(entry: &StreamId) -> Option<Self> {
-        let text = |field: &str| entry.get::<String>(field);
-        Some(Self {
-            entry_id: entry.id.clone(),
-            event_id: text("event_id")?.parse().ok()?,
-            event_type: text("type")?,
-            live_id: text("live_id")?.parse().ok()?,
-            payload: serde_json::from_str(&text("payload")?).ok()?,
-        })
-    }
-}
-
-/// What a group does with each event. Must be idempotent.
+/// What a group does with each event. Must be idempotent: delivery is at least once.
 #[async_trait::async_trait]
-pub trait EventHandler: Send + Sync + 'static {
-    async fn handle(&self, event: &StreamEvent) -> anyhow::Result<()>;
+pub trait Handler: Send + Sync + 'static {
+    type Event: StreamEvent;
+    /// The group's name (before the key prefix).
+    const GROUP: &'static str;
+    async fn handle(&self, delivery: &Delivery<Self::Event>) -> Result<()>;
 }
 
-pub struct GroupConsumer {
-    pub redis: Redis,
-    pub stream_key: String,
-    pub group: String,
-    pub consumer: String,
-    pub claim_idle: Duration,
-    pub handler: Arc<dyn EventHandler>,
+pub struct GroupConsumer<H: Handler> {
+    db: PgPool,
+    redis: Redis,
+    stream_key: String,
+    group: String,
+    consumer: String,
+    claim_idle: Duration,
+    handler: H,
+    /// Blocking reads get a connection of their own, so they never stall the shared one.
+    blocking: Option<MultiplexedConnection>,
 }
 
-impl GroupConsumer {
+/// A consumer name unique to this process and start.
+fn consumer_name() -> String {
+    format!("{}-{:016x}", std::process::id(), rand::random::<u64>())
+}
+
+impl<H: Handler> GroupConsumer<H> {
+    /// Creates the group if needed and runs this process's consumer in it.
+    pub async fn start(workers: &Workers, db: PgPool, redis: Redis, claim_idle: Duration, handler: H) -> Result<()> {
+        let consumer = Self {
+            stream_key: redis.keys.stream(H::Event::STREAM),
+            group: redis.keys.group(H::GROUP),
+            consumer: consumer_name(),
+            db,
+            redis,
+            claim_idle,
+            handler,
+            blocking: None,
+        };
+        consumer.ensure_group().await?;
+        workers.spawn(consumer, None);
+        Ok(())
+    }
+
     /// Creates the group (from the start of the stream) unless it exists.
-    pub async fn ensure_group(&self) -> anyhow::Result<()> {
+    async fn ensure_group(&self) -> Result<()> {
         let mut conn = self.redis.conn.clone();
         let created: redis::RedisResult<()> = conn.xgroup_create_mkstream(&self.stream_key, &self.group, "0").await;
         match created {
-            Ok(()) => Ok(()),
-            Err(err) if err.to_string().contains("BUSYGROUP") => Ok(()),
-            Err(err) => Err(err).context("creating the consumer group"),
-        }
-    }
-
-    /// Handles entries until `stop`; survives Redis outages with backoff.
-    pub async fn run(self, control: WorkerControl, stop: CancellationToken) {
-        let mut backoff = Duration::from_millis(200);
-        let mut blocking = None;
-        loop {
-            if stop.is_cancelled() {
-                return;
-            }
-            tokio::select! {
-                () = stop.cancelled() => return,
-                () = control.wait_running() => {}
-            }
-            let round = tokio::select! {
-                () = stop.cancelled() => return,
-                r = self.round(&mut blocking) => r,
-            };
-            match round {
-                Ok(()) => backoff = Duration::from_millis(200),
-                Err(err) => {
-                    blocking = None;
-                    tracing::warn!(error = ?err, group = %self.group, retry_in = ?backoff, "stream consumer failed; retrying");
-                    tokio::select! {
-                        () = stop.cancelled() => return,
-                        () = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
-                }
-            }
+            Err(err) if !err.to_string().contains("BUSYGROUP") => Err(err.into()),
+            _ => Ok(()),
         }
     }
 
     /// One round: take over stale pending entries, then read new ones.
-    async fn round(&self, blocking: &mut Option<MultiplexedConnection>) -> anyhow::Result<()> {
+    async fn round(&mut self) -> Result<()> {
         self.ensure_group().await?;
         let mut conn = self.redis.conn.clone();
         let claimed: StreamAutoClaimReply = conn
@@ -122,12 +113,10 @@ impl GroupConsumer {
         for entry in &claimed.claimed {
             self.process(entry).await?;
         }
-        // Blocking reads get a connection of their own, so they never stall
-        // the shared one.
-        if blocking.is_none() {
-            *blocking = Some(self.redis.blocking_connection().await?);
+        if self.blocking.is_none() {
+            self.blocking = Some(self.redis.blocking_connection().await?);
         }
-        let blocking = blocking.as_mut().expect("just connected");
+        let blocking = self.blocking.as_mut().expect("just connected");
         let opts = StreamReadOptions::default().group(&self.group, &self.consumer).count(READ_COUNT).block(BLOCK_MS);
         // The server answers when the block ends; a dead peer never does.
         let wait = Duration::from_millis(BLOCK_MS as u64 + 5_000);
@@ -143,47 +132,83 @@ impl GroupConsumer {
         Ok(())
     }
 
-    async fn process(&self, entry: &StreamId) -> anyhow::Result<()> {
-        let mut conn = self.redis.conn.clone();
-        let Some(event) = StreamEvent::parse(entry) else {
-            tracing::error!(entry = %entry.id, stream = %self.stream_key, "malformed stream entry; dead-lettered");
-            return self.dead_letter(entry, "malformed").await;
+    async fn process(&self, raw: &StreamId) -> Result<()> {
+        let Some(entry) = Entry::read(raw) else {
+            return self.park(raw, None, ParkReason::MalformedEntry, "a field is missing or malformed").await;
         };
-        match self.handler.handle(&event).await {
-            Ok(()) => {
-                let _: i64 = conn.xack(&self.stream_key, &self.group, &[&entry.id]).await?;
-                Ok(())
+        let event = match H::Event::decode(&entry.kind, &entry.payload) {
+            Ok(event) => event,
+            Err(DecodeError::UnknownKind(name)) => {
+                return self.park(raw, Some(&entry), ParkReason::UnknownKind, &name.to_string()).await
             }
+            Err(err @ DecodeError::Payload(_)) => {
+                return self.park(raw, Some(&entry), ParkReason::MalformedPayload, &err.to_string()).await
+            }
+        };
+        let delivery = Delivery { event_id: entry.event_id, live_id: entry.live_id, event };
+        match self.handler.handle(&delivery).await {
+            Ok(()) => self.ack(raw).await,
             Err(err) => {
-                let deliveries = self.deliveries(&entry.id).await.unwrap_or(0);
-                tracing::warn!(error = ?err, event_id = event.event_id, deliveries, "event handler failed; will retry");
+                let deliveries = self.deliveries(&raw.id).await.unwrap_or(0);
+                tracing::warn!(error = ?err, event_id = entry.event_id, deliveries, "event handler failed; will retry");
                 if deliveries >= MAX_DELIVERIES {
-                    self.dead_letter(entry, &format!("{err:#}")).await?;
+                    self.dead_letter(raw, &format!("{err}")).await?;
                 }
                 Ok(())
             }
         }
     }
 
-    async fn deliveries(&self, entry_id: &str) -> anyhow::Result<usize> {
+    async fn ack(&self, raw: &StreamId) -> Result<()> {
+        let mut conn = self.redis.conn.clone();
+        let _: i64 = conn.xack(&self.stream_key, &self.group, &[&raw.id]).await?;
+        Ok(())
+    }
+
+    /// Parks the entry in Postgres, then acknowledges it; if Postgres cannot
+    /// take it, it stays pending and comes back.
+    async fn park(&self, raw: &StreamId, entry: Option<&Entry>, reason: ParkReason, detail: &str) -> Result<()> {
+        parked::park(&self.db, &self.group, &self.stream_key, raw, entry, reason, detail).await?;
+        self.ack(raw).await
+    }
+
+    async fn deliveries(&self, entry_id: &str) -> Result<usize> {
         let mut conn = self.redis.conn.clone();
         let pending: redis::streams::StreamPendingCountReply =
             conn.xpending_count(&self.stream_key, &self.group, entry_id, entry_id, 1).await?;
         Ok(pending.ids.first().map(|p| p.times_delivered).unwrap_or(0))
     }
 
-    async fn dead_letter(&self, entry: &StreamId, reason: &str) -> anyhow::Result<()> {
+    async fn dead_letter(&self, raw: &StreamId, reason: &str) -> Result<()> {
         let mut conn = self.redis.conn.clone();
-        let mut fields: Vec<(String, String)> = entry
+        let mut fields: Vec<(String, String)> = raw
             .map
             .iter()
             .filter_map(|(k, v)| redis::from_redis_value_ref::<String>(v).ok().map(|v| (k.clone(), v)))
             .collect();
         fields.push(("dead_reason".into(), reason.to_owned()));
         fields.push(("group".into(), self.group.clone()));
-        let dlq = format!("{}:dead", self.stream_key);
-        let _: String = conn.xadd(&dlq, "*", &fields).await?;
-        let _: i64 = conn.xack(&self.stream_key, &self.group, &[&entry.id]).await?;
-        Ok(())
+        let _: String = conn.xadd(self.redis.keys.dead_letters(H::Event::STREAM), "*", &fields).await?;
+        self.ack(raw).await
+    }
+}
+
+#[async_trait::async_trait]
+impl<H: Handler> Worker for GroupConsumer<H> {
+    fn name(&self) -> &'static str {
+        H::GROUP
+    }
+
+    fn period(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    async fn step(&mut self) -> anyhow::Result<Step> {
+        if let Err(err) = self.round().await {
+            // A broken blocking connection is replaced on the next round.
+            self.blocking = None;
+            return Err(err.into());
+        }
+        Ok(Step::Busy)
     }
 }

@@ -1,17 +1,23 @@
 //! Events: every change leaves Postgres through the transactional outbox
-//! ([`outbox`]), the [`relay`] publishes it to a Redis Stream, and consumer
-//! groups ([`consumer`]) act on it: at-least-once, so every handler is
-//! idempotent. [`room`] is the room goods pipeline built on it, [`fanout`]
-//! tells viewers' rooms over server-sent events.
-//!
-//! The same outbox, relay and consumer carry the order events.
+//! ([`outbox`]), the relay publishes it to a Redis Stream ([`stream`]: the two
+//! streams and the one encoding of their entries), and consumer groups act on
+//! it: at least once, so every handler is idempotent. The payloads are the
+//! closed enums of `app::events`; an entry of a kind this build does not know
+//! is parked in Postgres, never dropped ([`parked`]). [`publish`] is the order
+//! path's immediate channel; [`fanout`] tells viewers' rooms over server-sent
+//! events.
 
-pub mod consumer;
-pub mod control;
-pub mod fanout;
-pub mod outbox;
-pub mod relay;
-pub mod room;
+mod consumer;
+mod fanout;
+mod outbox;
+mod parked;
+mod publish;
+mod relay;
+mod stream;
 
-pub use control::WorkerControl;
-pub use outbox::Stream;
+pub use consumer::{Delivery, GroupConsumer, Handler};
+pub use fanout::Fanout;
+pub use outbox::enqueue;
+pub use publish::Publisher;
+pub use relay::Relay;
+pub use stream::Stream;

@@ -3,47 +3,52 @@
 //! the publish loses nothing: the relay publishes it later.
 
 use app::ids::LiveId;
-use serde_json::Value;
 use sqlx::PgConnection;
 
-/// Which Redis Stream an event goes to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stream {
-    /// Goods bound, unbound, reordered, explained, stock changed.
-    Room,
-    /// Orders created.
-    Orders,
-}
-
-impl Stream {
-    pub const ALL: [Stream; 2] = [Stream::Room, Stream::Orders];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stream::Room => "room",
-            Stream::Orders => "orders",
-        }
-    }
-}
+use super::stream::{Entry, Stream, StreamEvent};
+use crate::error::Result;
 
 /// Writes one event in the caller's transaction; returns its id, which every
 /// consumer uses to deduplicate. Its time is when it was written, not when its
 /// transaction began, so the relay's grace period starts near the commit.
-pub async fn enqueue(
-    conn: &mut PgConnection,
-    stream: Stream,
-    event_type: &str,
-    live_id: LiveId,
-    payload: &Value,
-) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
+pub async fn enqueue<E: StreamEvent>(conn: &mut PgConnection, live_id: LiveId, event: &E) -> Result<i64> {
+    let id = sqlx::query_scalar(
         "INSERT INTO outbox (stream, event_type, live_id, payload, created_at)
-         VALUES ($1, $2, $3, $4, clock_timestamp()) RETURNING id",
+         VALUES ($1, $2, $3, $4::jsonb, clock_timestamp()) RETURNING id",
     )
-    .bind(stream.as_str())
-    .bind(event_type)
+    .bind(E::STREAM.as_str())
+    .bind(event.kind_name())
     .bind(live_id.get())
-    .bind(payload)
+    .bind(event.payload_json())
     .fetch_one(conn)
-    .await
+    .await?;
+    Ok(id)
+}
+
+/// An outbox row as the relay and the publisher read it.
+#[derive(sqlx::FromRow)]
+pub struct Row {
+    pub id: i64,
+    pub stream: String,
+    pub event_type: String,
+    #[sqlx(try_from = "i64")]
+    pub live_id: LiveId,
+    pub payload: serde_json::Value,
+}
+
+impl Row {
+    /// The stream it goes to; a name outside the closed list is an error, not a guess.
+    pub fn stream(&self) -> Result<Stream> {
+        Stream::parse(&self.stream)
+            .ok_or_else(|| anyhow::anyhow!("outbox row {} names an unknown stream {:?}", self.id, self.stream).into())
+    }
+
+    pub fn entry(&self) -> Entry {
+        Entry {
+            event_id: self.id,
+            kind: self.event_type.clone(),
+            live_id: self.live_id,
+            payload: self.payload.to_string(),
+        }
+    }
 }

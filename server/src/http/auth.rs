@@ -1,23 +1,18 @@
 //! `/api/auth/*`: register, login, logout. Browsers get the session as an
-//! HttpOnly cookie; apps use the returned token as a bearer token.
+//! HttpOnly cookie (set by the session layer); apps use the returned token as
+//! a bearer token.
 
-use std::net::SocketAddr;
-
-use app::model::{AuthReply, Role};
-use axum::{
-    extract::{ConnectInfo, State},
-    http::{header, HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
-    Json,
+use app::{
+    error::AppError,
+    model::{AuthReply, Role},
 };
+use axum::{http::StatusCode, Json};
 use serde::Deserialize;
 
 use super::{
-    error::{ApiError, ErrorBody},
-    extract::{request_token, ApiJson},
-    from_app_error,
+    error::{ApiError, ErrorBody, ErrorCode},
+    extract::{ApiJson, RequestSession},
 };
-use crate::{auth::session, state::AppState};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RegisterBody {
@@ -34,49 +29,35 @@ pub struct LoginBody {
     pub password: String,
 }
 
-fn with_session_cookie(status: StatusCode, reply: AuthReply, secure: bool) -> Response {
-    let cookie = session::set_cookie(&reply.token, secure);
-    (status, [(header::SET_COOKIE, cookie)], Json(reply)).into_response()
-}
-
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterBody,
     responses((status = 201, body = AuthReply), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn register(
-    State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    RequestSession(session): RequestSession,
     ApiJson(body): ApiJson<RegisterBody>,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, Json<AuthReply>), ApiError> {
     let role = body.role.unwrap_or(Role::Viewer);
-    let reply = state
-        .services
-        .accounts
-        .register(&body.username, &body.password, role, client.ip())
-        .await
-        .map_err(from_app_error)?;
-    Ok(with_session_cookie(StatusCode::CREATED, reply, state.cookie_secure))
+    let reply = session.register(&body.username, &body.password, role).await?;
+    Ok((StatusCode::CREATED, Json(reply)))
 }
 
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = AuthReply), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn login(
-    State(state): State<AppState>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    RequestSession(session): RequestSession,
     ApiJson(body): ApiJson<LoginBody>,
-) -> Result<Response, ApiError> {
-    let reply =
-        state.services.accounts.login(&body.username, &body.password, client.ip()).await.map_err(|e| match e {
-            app::error::AppError::Unauthorized => {
-                ApiError::new(super::error::ErrorCode::Unauthorized, "wrong username or password")
-            }
-            other => from_app_error(other),
-        })?;
-    Ok(with_session_cookie(StatusCode::OK, reply, state.cookie_secure))
+) -> Result<Json<AuthReply>, ApiError> {
+    match session.login(&body.username, &body.password).await {
+        Ok(reply) => Ok(Json(reply)),
+        Err(AppError::Unauthorized) => Err(ApiError::new(ErrorCode::Unauthorized, "wrong username or password")),
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[utoipa::path(post, path = "/auth/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    if let Some(token) = request_token(&headers) {
-        state.services.accounts.logout(&token).await.map_err(from_app_error)?;
-    }
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, session::clear_cookie())]).into_response())
+#[tracing::instrument(skip_all)]
+pub async fn logout(RequestSession(session): RequestSession) -> Result<StatusCode, ApiError> {
+    session.logout().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -10,8 +10,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::error::{ApiError, ErrorCode};
-use crate::auth::session;
+use super::{
+    error::{ApiError, ErrorCode},
+    session,
+};
 
 fn origin_host(headers: &HeaderMap) -> Option<String> {
     let raw = headers.get(header::ORIGIN).or_else(|| headers.get(header::REFERER)).and_then(|v| v.to_str().ok())?;

@@ -1,7 +1,9 @@
 //! The one mapping from failures to the public error body of `API.md`:
-//! `{"error": {"code": "...", "message": "..."}}`. 500s are logged with their
-//! cause chain here and never leak it.
+//! `{"error": {"code": "...", "message": "..."}}`. Domain errors arrive as
+//! `crate::Error` and pass through `AppError` (where a 500 is logged once with
+//! its cause chain); the body never carries the cause.
 
+use app::error::AppError;
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -80,28 +82,52 @@ impl ApiError {
         Self::new(ErrorCode::Validation, message)
     }
 
-    pub fn unavailable() -> Self {
-        Self::new(ErrorCode::Unavailable, "the service is temporarily unavailable; try again shortly")
-    }
-
-    /// Logs `cause` with its whole chain and answers a 500 that says nothing about it.
-    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        let cause = cause.into();
-        tracing::error!(error = ?cause, "internal error");
-        Self::new(ErrorCode::Internal, "internal error")
+    pub fn unauthorized() -> Self {
+        Self::new(ErrorCode::Unauthorized, "sign in first")
     }
 }
 
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
-        match err {
-            // Postgres unreachable or the pool exhausted: the caller may retry.
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::warn!(error = %err, "database unavailable");
-                Self::unavailable()
-            }
-            other => Self::internal(other),
-        }
+/// The public code of an `AppError`.
+pub fn error_code(err: &AppError) -> ErrorCode {
+    use ErrorCode as C;
+    match err {
+        AppError::NotFound(_) => C::NotFound,
+        AppError::Unauthorized => C::Unauthorized,
+        AppError::Forbidden(_) => C::Forbidden,
+        AppError::BadRequest(_) => C::BadRequest,
+        AppError::Invalid(_) => C::Validation,
+        AppError::Conflict(_) => C::Conflict,
+        AppError::SoldOut => C::SoldOut,
+        AppError::PurchaseLimit => C::PurchaseLimit,
+        AppError::SaleNotStarted => C::SaleNotStarted,
+        AppError::RateLimited => C::RateLimited,
+        AppError::Unavailable => C::Unavailable,
+        AppError::Internal | AppError::Transport(_) => C::Internal,
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
+        let code = error_code(&err);
+        let message = match err {
+            AppError::NotFound(msg) | AppError::Forbidden(msg) | AppError::BadRequest(msg) => msg,
+            AppError::Invalid(reason) | AppError::Conflict(reason) => reason.to_string(),
+            AppError::Unauthorized => "sign in first".into(),
+            AppError::SoldOut => "sold out: not enough stock for every item".into(),
+            AppError::PurchaseLimit => "this order goes over the per-user purchase limit".into(),
+            AppError::SaleNotStarted => "the flash sale has not started yet".into(),
+            AppError::RateLimited => "too many attempts; try again in a minute".into(),
+            AppError::Unavailable => "the service is temporarily unavailable; try again shortly".into(),
+            // Logged where it became an `AppError`; the caller learns nothing of it.
+            AppError::Internal | AppError::Transport(_) => "internal error".into(),
+        };
+        Self::new(code, message)
+    }
+}
+
+impl From<crate::error::Error> for ApiError {
+    fn from(err: crate::error::Error) -> Self {
+        AppError::from(err).into()
     }
 }
 
@@ -131,7 +157,7 @@ mod tests {
 
     #[test]
     fn an_internal_error_hides_its_cause() {
-        let err = ApiError::internal(anyhow::anyhow!("password=hunter2 at db.internal:5432"));
+        let err = ApiError::from(crate::error::Error::Other(anyhow::anyhow!("password=hunter2 at db.internal:5432")));
         assert_eq!(err.message, "internal error");
         assert_eq!(err.code.status(), StatusCode::INTERNAL_SERVER_ERROR);
     }

@@ -11,16 +11,13 @@ use axum::{
     response::sse::{Event, KeepAlive, Sse},
 };
 use futures::Stream;
-use tokio::sync::mpsc;
 use tokio_stream::{wrappers::ReceiverStream, StreamExt};
 
 use super::{
     error::{ApiError, ErrorBody},
     extract::{path_id, MaybeCaller},
 };
-use crate::state::AppState;
-
-const PAGE: usize = 200;
+use crate::startup::state::AppState;
 
 fn valid_stream_id(id: &str) -> bool {
     let mut parts = id.splitn(2, '-');
@@ -32,6 +29,7 @@ fn valid_stream_id(id: &str) -> bool {
 #[utoipa::path(get, path = "/live/{live_id}/events", tag = "viewer", params(("live_id" = i64, Path)),
     responses((status = 200, content_type = "text/event-stream", description = "goods_bound, goods_unbound, goods_reordered, explaining, stock; order for the owner"),
         (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn room_events(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -50,44 +48,11 @@ pub async fn room_events(
         .map(str::to_owned);
     let start = match resume {
         Some(id) => id,
-        None => state.fanout.last_id(live_id).await.map_err(|_| ApiError::unavailable())?,
+        None => state.fanout.last_id(live_id).await?,
     };
 
-    let (tx, rx) = mpsc::channel::<Event>(64);
-    let fanout = state.fanout.clone();
-    let stop = state.shutdown.clone();
-    let mut wake = fanout.subscribe(live_id);
-    tokio::spawn(async move {
-        let mut last = start;
-        loop {
-            match fanout.read_after(live_id, &last, PAGE).await {
-                Ok(events) => {
-                    let full = events.len() == PAGE;
-                    for event in events {
-                        last = event.id.clone();
-                        if event.audience != "all" && !owner {
-                            continue;
-                        }
-                        let sse = Event::default().id(event.id).event(event.event_type).data(event.data);
-                        if tx.send(sse).await.is_err() {
-                            return;
-                        }
-                    }
-                    if full {
-                        continue;
-                    }
-                }
-                Err(err) => tracing::warn!(error = %err, "room events unavailable; retrying"),
-            }
-            tokio::select! {
-                _ = wake.changed() => {}
-                () = tx.closed() => return,
-                () = stop.cancelled() => return,
-                () = tokio::time::sleep(Duration::from_secs(5)) => {}
-            }
-        }
-    });
-    let stream = ReceiverStream::new(rx).map(Ok);
+    let told = state.fanout.follow(live_id, start, owner);
+    let stream = ReceiverStream::new(told).map(|e| Ok(Event::default().id(e.id).event(e.kind).data(e.data)));
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 

@@ -1,19 +1,23 @@
 //! Extractors that answer in the contract's error shape: JSON bodies
 //! (malformed → 400, wrong shape → 422, too large → 413), ids in the path
-//! (malformed → 400), and the signed-in caller (none → 401).
+//! (malformed → 400), the request's session and the signed-in caller (none → 401).
 
-use std::str::FromStr;
+use std::{str::FromStr, sync::Arc};
 
-use app::{ids::InvalidId, model::SessionUser};
+use app::{
+    error::AppError,
+    ids::InvalidId,
+    model::SessionUser,
+    ports::{CurrentSession, Session},
+};
 use axum::{
     extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Request},
-    http::{header, request::Parts, HeaderMap, StatusCode},
+    http::{request::Parts, StatusCode},
     Json,
 };
 use serde::de::DeserializeOwned;
 
 use super::error::{ApiError, ErrorCode};
-use crate::{auth::session, state::AppState};
 
 /// A JSON body whose rejections use the contract's error shape.
 pub struct ApiJson<T>(pub T);
@@ -50,43 +54,39 @@ pub fn path_id<T: FromStr<Err = InvalidId>>(raw: &str) -> Result<T, ApiError> {
     raw.parse().map_err(|e: InvalidId| ApiError::bad_request(e.to_string()))
 }
 
-/// The session token of a request: `Authorization: Bearer` (apps) first,
-/// else the session cookie (browsers).
-pub fn request_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        return auth.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
+/// The request's session (attached by `session::attach` to every request).
+pub struct RequestSession(pub Arc<dyn Session>);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let CurrentSession(session) =
+            parts.extensions.get::<CurrentSession>().cloned().ok_or_else(|| ApiError::from(AppError::Unavailable))?;
+        Ok(Self(session))
     }
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(session::token_from_cookie_header)
-        .map(str::to_owned)
 }
 
 /// The signed-in caller; 401 `unauthorized` without one, before anything else.
 pub struct Caller(pub SessionUser);
 
-impl FromRequestParts<AppState> for Caller {
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let unauthorized = || ApiError::new(ErrorCode::Unauthorized, "sign in first");
-        let token = request_token(&parts.headers).ok_or_else(unauthorized)?;
-        let user = state.services.accounts.current_user(&token).await.map_err(super::from_app_error)?;
-        user.map(Caller).ok_or_else(unauthorized)
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let MaybeCaller(user) = MaybeCaller::from_request_parts(parts, state).await?;
+        user.map(Caller).ok_or_else(ApiError::unauthorized)
     }
 }
 
 /// The caller if signed in, for calls anyone may make.
 pub struct MaybeCaller(pub Option<SessionUser>);
 
-impl FromRequestParts<AppState> for MaybeCaller {
+impl<S: Send + Sync> FromRequestParts<S> for MaybeCaller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(token) = request_token(&parts.headers) else { return Ok(Self(None)) };
-        let user = state.services.accounts.current_user(&token).await.map_err(super::from_app_error)?;
-        Ok(Self(user))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let RequestSession(session) = RequestSession::from_request_parts(parts, state).await?;
+        Ok(Self(session.user().await?))
     }
 }

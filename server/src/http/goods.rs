@@ -1,5 +1,6 @@
 //! Goods, streamer side: create a product with SKUs, set a SKU's stock.
 
+use app::ports::Console as _;
 use app::{
     ids::{SkuId, SpuId},
     model::{NewGoods, SkuDetail, SpuDetail},
@@ -15,9 +16,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     error::{ApiError, ErrorBody},
     extract::{path_id, ApiJson, Caller},
-    from_app_error,
 };
-use crate::{goods_cache::matches_if_none_match, state::AppState};
+use crate::{cache::matches_if_none_match, startup::state::AppState};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct StockBody {
@@ -35,12 +35,13 @@ pub struct StockReply {
 
 #[utoipa::path(post, path = "/goods", tag = "streamer", request_body = NewGoods,
     responses((status = 201, body = SpuDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
     Caller(user): Caller,
     ApiJson(body): ApiJson<NewGoods>,
 ) -> Result<(StatusCode, Json<SpuDetail>), ApiError> {
-    let spu = state.services.console.create_goods(&user, body).await.map_err(from_app_error)?;
+    let spu = state.console.create_goods(&user, body).await?;
     Ok((StatusCode::CREATED, Json(spu)))
 }
 
@@ -48,6 +49,7 @@ pub async fn create(
     params(("spu_id" = i64, Path), ("sku_id" = i64, Path)), request_body = StockBody,
     responses((status = 200, body = StockReply), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn set_stock(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -56,7 +58,7 @@ pub async fn set_stock(
 ) -> Result<Json<StockReply>, ApiError> {
     let (spu_id, sku_id) = (path_id(&spu_id)?, path_id(&sku_id)?);
     let SkuDetail { sku_id, spec, price_cents, stock } =
-        state.services.console.set_stock(&user, spu_id, sku_id, body.stock).await.map_err(from_app_error)?;
+        state.console.set_stock(&user, spu_id, sku_id, body.stock).await?;
     Ok(Json(StockReply { spu_id, sku_id, spec, price_cents, stock }))
 }
 
@@ -67,18 +69,14 @@ pub const GOODS_CACHE_CONTROL: &str = "public, max-age=0, s-maxage=5, stale-whil
 #[utoipa::path(get, path = "/goods/{spu_id}", tag = "viewer", params(("spu_id" = i64, Path)),
     responses((status = 200, body = SpuDetail, description = "With ETag and Cache-Control"),
         (status = 304, description = "If-None-Match matched"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn detail(
     State(state): State<AppState>,
     Path(spu_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let spu_id: SpuId = path_id(&spu_id)?;
-    let goods = state
-        .goods_cache
-        .get(spu_id)
-        .await
-        .map_err(from_app_error)?
-        .ok_or_else(|| ApiError::not_found("no such goods"))?;
+    let goods = state.goods_cache.get(spu_id).await?.ok_or_else(|| ApiError::not_found("no such goods"))?;
     let revalidated = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())

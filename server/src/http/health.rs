@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::{extract::State, http::StatusCode, Json};
 use serde_json::{json, Value};
 
-use crate::state::AppState;
+use crate::startup::state::AppState;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 

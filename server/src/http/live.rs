@@ -10,7 +10,7 @@ use axum::{
 
 use crate::{
     http::error::{ApiError, ErrorBody},
-    state::AppState,
+    startup::state::AppState,
 };
 
 /// The goods bound to a room, in display order.
@@ -25,6 +25,7 @@ use crate::{
         (status = 404, description = "Unknown room", body = ErrorBody),
     )
 )]
+#[tracing::instrument(skip_all)]
 pub async fn goods_list(
     State(state): State<AppState>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,

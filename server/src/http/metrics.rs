@@ -37,10 +37,6 @@ impl Metrics {
         Arc::new(Self { registry, requests, latency })
     }
 
-    pub fn registry(&self) -> &Registry {
-        &self.registry
-    }
-
     fn render(&self) -> String {
         let mut buf = Vec::new();
         TextEncoder::new().encode(&self.registry.gather(), &mut buf).expect("text encoding");

@@ -1,23 +1,29 @@
 //! The HTTP surface: the `/api` JSON contract (with its OpenAPI document), the
 //! operational probes and metrics, and the Leptos pages and server functions.
+//! Handlers are thin: they parse the request, call the same service the
+//! server functions reach through the `app` ports, and map errors once
+//! ([`error`]). Each request's session is resolved once ([`session`]).
 
-pub mod auth;
-pub mod csrf;
-pub mod error;
-pub mod events;
-pub mod extract;
-pub mod goods;
-pub mod health;
-pub mod live;
-pub mod metrics;
-pub mod ops;
-pub mod orders;
-pub mod rooms;
-pub mod server_fns;
-pub mod track;
-pub mod well_known;
+mod auth;
+mod csrf;
+mod error;
+mod events;
+mod extract;
+mod goods;
+mod health;
+mod live;
+mod metrics;
+mod ops;
+mod orders;
+mod rooms;
+mod server_fns;
+mod session;
+mod track;
+mod well_known;
 
-use app::{error::AppError, shell, App};
+pub use metrics::Metrics;
+
+use app::{ports::Services, shell, App};
 use axum::{
     extract::DefaultBodyLimit,
     middleware,
@@ -31,7 +37,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::state::AppState;
+use crate::startup::state::AppState;
 use error::ApiError;
 
 #[derive(OpenApi)]
@@ -47,56 +53,13 @@ use error::ApiError;
 )]
 struct ApiDoc;
 
-/// The public code of an error from a port.
-pub fn error_code(err: &AppError) -> error::ErrorCode {
-    use error::ErrorCode as C;
-    match err {
-        AppError::NotFound(_) => C::NotFound,
-        AppError::Unauthorized => C::Unauthorized,
-        AppError::Forbidden(_) => C::Forbidden,
-        AppError::BadRequest(_) => C::BadRequest,
-        AppError::Invalid(_) => C::Validation,
-        AppError::Conflict(_) => C::Conflict,
-        AppError::SoldOut => C::SoldOut,
-        AppError::PurchaseLimit => C::PurchaseLimit,
-        AppError::SaleNotStarted => C::SaleNotStarted,
-        AppError::RateLimited => C::RateLimited,
-        AppError::Unavailable => C::Unavailable,
-        AppError::Internal | AppError::Transport(_) => C::Internal,
-    }
-}
-
-/// Maps an error from a port to the public contract.
-pub fn from_app_error(err: AppError) -> ApiError {
-    let code = error_code(&err);
-    match err {
-        AppError::NotFound(msg) | AppError::Forbidden(msg) | AppError::BadRequest(msg) => ApiError::new(code, msg),
-        AppError::Invalid(reason) | AppError::Conflict(reason) => ApiError::new(code, reason.to_string()),
-        AppError::Unauthorized => ApiError::new(code, "sign in first"),
-        AppError::SoldOut => ApiError::new(code, "sold out: not enough stock for every item"),
-        AppError::PurchaseLimit => ApiError::new(code, "this order goes over the per-user purchase limit"),
-        AppError::SaleNotStarted => ApiError::new(code, "the flash sale has not started yet"),
-        AppError::RateLimited => ApiError::new(code, "too many attempts; try again in a minute"),
-        AppError::Unavailable => ApiError::unavailable(),
-        AppError::Internal | AppError::Transport(_) => ApiError::internal(anyhow::anyhow!("{err}")),
-    }
-}
-
 /// Bodies of `/api` calls are small JSON documents.
 const MAX_BODY: usize = 64 * 1024;
 
 /// A room as viewers read it, from the goods cache (rebuilt on a miss);
 /// 404 `not_found` for an unknown room.
-pub async fn cached_room(
-    state: &AppState,
-    live_id: app::ids::LiveId,
-) -> Result<crate::room_cache::CachedRoom, ApiError> {
-    state
-        .cache
-        .get(live_id)
-        .await
-        .map_err(|e| from_app_error(crate::failure::store_error(e)))?
-        .ok_or_else(|| ApiError::not_found("no such live room"))
+async fn cached_room(state: &AppState, live_id: app::ids::LiveId) -> Result<crate::cache::CachedRoom, ApiError> {
+    state.cache.get(live_id).await?.ok_or_else(|| ApiError::not_found("no such live room"))
 }
 
 async fn api_not_found() -> impl IntoResponse {
@@ -140,7 +103,9 @@ fn api_router() -> Router<AppState> {
 /// The whole application router over `state`.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let services = state.services.clone();
+    // The same service instances the JSON handlers call, as the UI's ports.
+    let services =
+        Services { catalog: state.catalog.clone(), console: state.console.clone(), ordering: state.orders.clone() };
     let provide_services = move || provide_context(services.clone());
     let leptos = state.leptos.clone();
     Router::new()
@@ -153,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, provide_services.clone(), move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_services, shell))
         .layer(middleware::from_fn(server_fns::error_status))
+        .layer(middleware::from_fn_with_state(state.clone(), session::attach))
         .layer(middleware::from_fn(csrf::guard))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(TraceLayer::new_for_http())

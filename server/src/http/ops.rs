@@ -1,6 +1,7 @@
 //! Operations on the data in Redis: rebuilding every room's goods cache from
 //! Postgres (also `server rebuild-cache` on the command line).
 
+use app::ports::Console as _;
 use axum::{extract::State, http::StatusCode, Json};
 use serde::Serialize;
 
@@ -8,7 +9,7 @@ use super::{
     error::{ApiError, ErrorBody},
     extract::Caller,
 };
-use crate::state::AppState;
+use crate::startup::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Rebuilt {
@@ -17,6 +18,7 @@ pub struct Rebuilt {
 
 #[utoipa::path(post, path = "/ops/cache/rebuild", tag = "operations",
     responses((status = 200, body = Rebuilt), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn rebuild_cache(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -24,22 +26,24 @@ pub async fn rebuild_cache(
     if user.role != app::model::Role::Streamer {
         return Err(ApiError::new(super::error::ErrorCode::Forbidden, "only streamers can do this"));
     }
-    let rooms = state.cache.rebuild_all().await.map_err(ApiError::internal)?;
+    let rooms = state.cache.rebuild_all().await?;
     Ok((StatusCode::OK, Json(Rebuilt { rooms })))
 }
 
 #[utoipa::path(get, path = "/ops/sync-failures", tag = "operations",
     responses((status = 200, body = [app::model::SyncFailure]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn sync_failures(
     State(state): State<AppState>,
     Caller(user): Caller,
 ) -> Result<Json<Vec<app::model::SyncFailure>>, ApiError> {
-    let rows = state.services.console.sync_failures(&user, None).await.map_err(super::from_app_error)?;
+    let rows = state.console.sync_failures(&user, None).await?;
     Ok(Json(rows))
 }
 
 #[utoipa::path(post, path = "/ops/sync-failures/{id}/retry", tag = "operations", params(("id" = i64, Path)),
     responses((status = 202), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn retry_sync_failure(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -47,6 +51,6 @@ pub async fn retry_sync_failure(
 ) -> Result<StatusCode, ApiError> {
     let id: i64 =
         id.parse().ok().filter(|i| *i > 0).ok_or_else(|| ApiError::bad_request("id must be a positive integer"))?;
-    state.services.console.retry_sync_failure(&user, id).await.map_err(super::from_app_error)?;
+    state.console.retry_sync_failure(&user, id).await?;
     Ok(StatusCode::ACCEPTED)
 }

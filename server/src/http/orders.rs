@@ -4,6 +4,7 @@
 use app::{
     ids::{LiveId, SkuId},
     model::{OrderReceipt, OrderRequest},
+    ports::{Console as _, Ordering as _},
 };
 use axum::{
     extract::{Path, State},
@@ -16,12 +17,8 @@ use serde::Deserialize;
 use super::{
     error::{ApiError, ErrorBody},
     extract::{path_id, ApiJson, Caller},
-    from_app_error,
 };
-use crate::{
-    orders::{place::Placed, request, sales},
-    state::AppState,
-};
+use crate::{orders::SaleRule, startup::state::AppState};
 
 #[utoipa::path(post, path = "/orders", tag = "orders", request_body = OrderRequest,
     params(("Idempotency-Key" = String, Header, description = "client-chosen, at most 64 characters")),
@@ -29,28 +26,28 @@ use crate::{
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "sold_out, purchase_limit, sale_not_started or conflict"),
         (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn place(
     State(state): State<AppState>,
     Caller(user): Caller,
     headers: HeaderMap,
     ApiJson(body): ApiJson<OrderRequest>,
 ) -> Result<(StatusCode, Json<OrderReceipt>), ApiError> {
-    let key = request::idempotency_key(headers.get("idempotency-key").and_then(|v| v.to_str().ok()))
-        .map_err(from_app_error)?;
-    match state.orders.place(user.user_id, &key, body).await.map_err(from_app_error)? {
-        Placed::Created(receipt) => Ok((StatusCode::CREATED, Json(receipt))),
-        Placed::Existing(receipt) => Ok((StatusCode::OK, Json(receipt))),
-    }
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let placed = state.orders.place(&user, key, body).await?;
+    let status = if placed.created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(placed.receipt)))
 }
 
 #[utoipa::path(get, path = "/orders/{order_sn}", tag = "orders", params(("order_sn" = String, Path)),
     responses((status = 200, body = OrderReceipt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn get(
     State(state): State<AppState>,
     Caller(user): Caller,
     Path(order_sn): Path<String>,
 ) -> Result<Json<OrderReceipt>, ApiError> {
-    let receipt = state.orders.receipt_for(user.user_id, &order_sn).await.map_err(from_app_error)?;
+    let receipt = state.orders.order(&user, &order_sn).await?;
     receipt.map(Json).ok_or_else(|| ApiError::not_found("no such order"))
 }
 
@@ -64,23 +61,19 @@ pub struct SaleBody {
 
 #[utoipa::path(put, path = "/live/{live_id}/skus/{sku_id}/sale", tag = "streamer",
     params(("live_id" = i64, Path), ("sku_id" = i64, Path)), request_body = SaleBody,
-    responses((status = 200, body = sales::SaleRule), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = SaleRule), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
 pub async fn set_sale(
     State(state): State<AppState>,
     Caller(user): Caller,
     Path((live_id, sku_id)): Path<(String, String)>,
     ApiJson(body): ApiJson<SaleBody>,
-) -> Result<Json<sales::SaleRule>, ApiError> {
+) -> Result<Json<SaleRule>, ApiError> {
     let (live_id, sku_id): (LiveId, SkuId) = (path_id(&live_id)?, path_id(&sku_id)?);
     let starts_at_ms = body.starts_at.map(|t| t.timestamp_millis());
-    let set = state
-        .services
-        .console
-        .set_sale(&user, live_id, sku_id, starts_at_ms, body.per_user_limit)
-        .await
-        .map_err(from_app_error)?;
-    Ok(Json(sales::SaleRule {
+    let set = state.console.set_sale(&user, live_id, sku_id, starts_at_ms, body.per_user_limit).await?;
+    Ok(Json(SaleRule {
         live_id,
         sku_id,
         starts_at: set.starts_at_ms.and_then(DateTime::from_timestamp_millis),

@@ -27,7 +27,7 @@ pub async fn error_status(req: Request, next: Next) -> Response {
         return Response::from_parts(parts, Body::empty());
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = super::error_code(&err).status();
+        parts.status = super::error::error_code(&err).status();
     }
     Response::from_parts(parts, Body::from(bytes))
 }

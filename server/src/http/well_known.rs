@@ -3,40 +3,18 @@
 //! redirect, as iOS and Android fetch them.
 
 use axum::{extract::State, http::header, response::IntoResponse, Json};
-use serde_json::{json, Value};
 
-use crate::state::AppState;
+use crate::{
+    links::{apple_app_site_association, asset_links},
+    startup::state::AppState,
+};
 
-pub fn apple_app_site_association(ios_app_ids: &[String]) -> Value {
-    json!({
-        "applinks": {
-            "apps": [],
-            "details": [{
-                "appIDs": ios_app_ids,
-                "appID": ios_app_ids.first(),
-                "paths": ["/app/*"],
-                "components": [{ "/": "/app/*", "comment": "goods pages opened from live rooms" }],
-            }],
-        },
-        "webcredentials": { "apps": ios_app_ids },
-    })
-}
-
-pub fn asset_links(package: &str, fingerprints: &[String]) -> Value {
-    json!([{
-        "relation": ["delegate_permission/common.handle_all_urls"],
-        "target": { "namespace": "android_app", "package_name": package, "sha256_cert_fingerprints": fingerprints },
-    }])
-}
+const CACHE_CONTROL: &str = "public, max-age=3600";
 
 pub async fn aasa(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "public, max-age=3600")], Json(apple_app_site_association(&state.links.ios_app_ids)))
+    ([(header::CACHE_CONTROL, CACHE_CONTROL)], Json(apple_app_site_association(&state.links)))
 }
 
 pub async fn assetlinks(State(state): State<AppState>) -> impl IntoResponse {
-    let links = &state.links;
-    (
-        [(header::CACHE_CONTROL, "public, max-age=3600")],
-        Json(asset_links(&links.router.android_package, &links.android_cert_sha256)),
-    )
+    ([(header::CACHE_CONTROL, CACHE_CONTROL)], Json(asset_links(&state.links)))
 }

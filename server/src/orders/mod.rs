@@ -1,22 +1,22 @@
-//! Orders under flash-sale load (S4, S5, S10, E4).
+//! Orders under flash-sale load.
 //!
-//! Each attempt gets a global transaction id (XID). The [`gate`] reserves every
-//! item in Redis atomically (sold-out answers never reach Postgres); one
-//! Postgres transaction then decrements stock conditionally (the record has
-//! the last word, `CHECK (stock >= 0)` behind it), writes the order, its items
-//! and the `OrderCreatedEvent` outbox row; after the commit the event is
-//! published ([`publish`]) and the reservation confirmed. Any failure after
-//! the reserve releases it; [`compensation`] sweeps attempts that died
-//! half-way, retries failed publishes with backoff, and reconciles Redis with
-//! Postgres. [`stats`] consumes the order stream idempotently.
+//! A request is checked at the edge ([`request`]: items, quantities, the
+//! idempotency key); [`place`] orchestrates each attempt under a global
+//! transaction id ([`ids`]): the `stock` gate holds every item, one Postgres
+//! transaction ([`commit`]) decrements stock conditionally (the record has the
+//! last word), writes the order, its items and its event, and after the commit
+//! the event is published and the hold confirmed. Any failure before the
+//! commit releases the hold; `compensation` settles attempts that died
+//! half-way. [`sales`] holds the flash-sale rules, [`receipt`] reads orders back.
 
-pub mod compensation;
-pub mod faults;
-pub mod gate;
-pub mod place;
-pub mod publish;
-pub mod request;
-pub mod sales;
-pub mod stats;
+mod commit;
+mod ids;
+mod place;
+mod receipt;
+mod request;
+mod sales;
 
+pub use ids::{OrderSn, Quantity, Xid};
 pub use place::Orders;
+pub use receipt::committed;
+pub use sales::{set as set_sale, shown as sales_shown, SaleRule};

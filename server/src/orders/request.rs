@@ -2,58 +2,70 @@
 //! duplicates, the idempotency key, and the request's fingerprint.
 
 use app::{
-    deep_link::valid_token,
     error::{AppError, Reason},
     ids::SkuId,
     model::{OrderItem, OrderRequest},
 };
 use sha2::{Digest, Sha256};
 
-pub const MAX_ITEMS: usize = 20;
-pub const MAX_QUANTITY: i64 = 99;
-pub const MAX_KEY_LEN: usize = 64;
+use super::Quantity;
+use crate::links::Trace;
+
+const MAX_ITEMS: usize = 20;
+const MAX_KEY_LEN: usize = 64;
 
 /// A checked request: items as `(sku, quantity)`, in request order.
 #[derive(Clone, Debug)]
 pub struct ValidOrder {
     pub request: OrderRequest,
-    pub items: Vec<(SkuId, i64)>,
+    pub items: Vec<(SkuId, Quantity)>,
     pub fingerprint: String,
 }
 
-pub fn idempotency_key(raw: Option<&str>) -> Result<String, AppError> {
-    let key = raw.map(str::trim).unwrap_or_default();
-    if key.is_empty() {
-        return Err(AppError::BadRequest("the Idempotency-Key header is required".into()));
+impl ValidOrder {
+    pub fn sku_ids(&self) -> Vec<SkuId> {
+        self.items.iter().map(|(s, _)| *s).collect()
     }
-    if key.len() > MAX_KEY_LEN || key.chars().any(|c| c.is_control()) {
-        return Err(AppError::BadRequest("Idempotency-Key must be at most 64 visible characters".into()));
+}
+
+/// The client's key for one purchase intent: the same key and body answer the
+/// same order however often they are sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: Option<&str>) -> Result<Self, AppError> {
+        let key = raw.map(str::trim).unwrap_or_default();
+        if key.is_empty() {
+            return Err(AppError::BadRequest("the Idempotency-Key header is required".into()));
+        }
+        if key.len() > MAX_KEY_LEN || key.chars().any(|c| c.is_control()) {
+            return Err(AppError::BadRequest("Idempotency-Key must be at most 64 visible characters".into()));
+        }
+        Ok(Self(key.to_owned()))
     }
-    Ok(key.to_owned())
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 pub fn validate(request: OrderRequest) -> Result<ValidOrder, AppError> {
     if request.goods_items.is_empty() || request.goods_items.len() > MAX_ITEMS {
         return Err(AppError::Invalid(Reason::ItemCount { max: MAX_ITEMS }));
     }
-    let mut items: Vec<(SkuId, i64)> = Vec::with_capacity(request.goods_items.len());
+    let mut items: Vec<(SkuId, Quantity)> = Vec::with_capacity(request.goods_items.len());
     for OrderItem { sku_id, quantity } in &request.goods_items {
-        if !(1..=MAX_QUANTITY).contains(quantity) {
-            return Err(AppError::Invalid(Reason::Quantity { max: MAX_QUANTITY }));
-        }
+        let quantity = Quantity::parse(*quantity)?;
         if items.iter().any(|(s, _)| s == sku_id) {
             return Err(AppError::Invalid(Reason::DuplicateSku { sku_id: sku_id.get() }));
         }
-        items.push((*sku_id, *quantity));
+        items.push((*sku_id, quantity));
     }
-    for value in [&request.tracking_code, &request.trace_id].into_iter().flatten() {
-        if !valid_token(value) {
-            return Err(AppError::Invalid(Reason::TraceCodes));
-        }
-    }
+    Trace::parse(request.tracking_code.as_deref(), request.trace_id.as_deref())?;
     let canonical = serde_json::json!({
         "live_id": request.live_id,
-        "goods_items": items.iter().map(|(s, q)| [s.get(), *q]).collect::<Vec<_>>(),
+        "goods_items": items.iter().map(|(s, q)| [s.get(), q.wide()]).collect::<Vec<_>>(),
         "tracking_code": request.tracking_code,
         "trace_id": request.trace_id,
     });
@@ -95,9 +107,9 @@ mod tests {
 
     #[test]
     fn the_idempotency_key_is_required_and_short() {
-        assert!(idempotency_key(None).is_err());
-        assert!(idempotency_key(Some("  ")).is_err());
-        assert!(idempotency_key(Some(&"k".repeat(65))).is_err());
-        assert_eq!(idempotency_key(Some("abc-1")).unwrap(), "abc-1");
+        assert!(IdempotencyKey::parse(None).is_err());
+        assert!(IdempotencyKey::parse(Some("  ")).is_err());
+        assert!(IdempotencyKey::parse(Some(&"k".repeat(65))).is_err());
+        assert_eq!(IdempotencyKey::parse(Some("abc-1")).unwrap().as_str(), "abc-1");
     }
 }

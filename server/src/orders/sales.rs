@@ -1,18 +1,24 @@
-//! Flash-sale rules per SKU in a room (E4): a start time and a per-user
-//! purchase limit, none unless the room's owner sets them.
+//! Flash-sale rules per SKU in a room: a start time and a per-user purchase
+//! limit, none unless the room's owner sets them; and the check of both when
+//! an order is placed.
 
 use app::{
     error::{AppError, Reason},
-    ids::{LiveId, SkuId, UserId},
+    events::{RoomEvent, SaleChanged},
+    ids::{LiveId, SkuId, SpuId, UserId},
+    model::SaleInfo,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::failure::store_error;
+use super::request::ValidOrder;
+use crate::{error::Result, events::enqueue, rooms::lock_owned_room};
 
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct SaleRule {
+    #[sqlx(try_from = "i64")]
     pub live_id: LiveId,
+    #[sqlx(try_from = "i64")]
     pub sku_id: SkuId,
     /// RFC 3339 UTC; ordering before it answers `sale_not_started`.
     pub starts_at: Option<DateTime<Utc>>,
@@ -28,23 +34,23 @@ pub async fn set(
     sku_id: SkuId,
     starts_at: Option<DateTime<Utc>>,
     per_user_limit: Option<i64>,
-) -> Result<SaleRule, AppError> {
+) -> Result<SaleRule> {
     if per_user_limit.is_some_and(|l| !(1..=9999).contains(&l)) {
-        return Err(AppError::Invalid(Reason::LimitRange));
+        return Err(AppError::Invalid(Reason::LimitRange).into());
     }
-    let mut tx = db.begin().await.map_err(store_error)?;
-    crate::bindings::lock_owned_room(&mut tx, live_id, user).await?;
+    let mut tx = db.begin().await?;
+    lock_owned_room(&mut tx, live_id, user).await?;
     let bound: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM skus k JOIN live_room_goods g ON g.spu_id = k.spu_id WHERE k.id = $1 AND g.live_id = $2)",
     )
     .bind(sku_id.get())
     .bind(live_id.get())
     .fetch_one(&mut *tx)
-    .await
-    .map_err(store_error)?;
+    .await?;
     if !bound {
-        return Err(AppError::not_found("SKU bound to this room"));
+        return Err(AppError::not_found("SKU bound to this room").into());
     }
+    let per_user_limit = per_user_limit.map(|l| l as i32);
     sqlx::query(
         "INSERT INTO sku_sales (live_id, sku_id, starts_at, per_user_limit) VALUES ($1, $2, $3, $4)
          ON CONFLICT (live_id, sku_id) DO UPDATE SET starts_at = $3, per_user_limit = $4, updated_at = now()",
@@ -52,62 +58,85 @@ pub async fn set(
     .bind(live_id.get())
     .bind(sku_id.get())
     .bind(starts_at)
-    .bind(per_user_limit.map(|l| l as i32))
+    .bind(per_user_limit)
     .execute(&mut *tx)
-    .await
-    .map_err(store_error)?;
-    let payload = serde_json::json!({
-        "live_id": live_id, "sku_id": sku_id,
-        "starts_at_ms": starts_at.map(|t| t.timestamp_millis()), "per_user_limit": per_user_limit,
-    });
-    crate::events::outbox::enqueue(&mut tx, crate::events::Stream::Room, "sale", live_id, &payload)
-        .await
-        .map_err(store_error)?;
-    tx.commit().await.map_err(store_error)?;
-    Ok(SaleRule { live_id, sku_id, starts_at, per_user_limit: per_user_limit.map(|l| l as i32) })
+    .await?;
+    let event = SaleChanged {
+        live_id,
+        sku_id,
+        starts_at_ms: starts_at.map(|t| t.timestamp_millis()),
+        per_user_limit: per_user_limit.map(i64::from),
+    };
+    enqueue(&mut tx, live_id, &RoomEvent::Sale(event)).await?;
+    tx.commit().await?;
+    Ok(SaleRule { live_id, sku_id, starts_at, per_user_limit })
 }
 
 /// What shoppers see of the rules of a product's SKUs in a room.
-pub async fn shown(
-    db: &PgPool,
-    live_id: LiveId,
-    spu_id: app::ids::SpuId,
-) -> Result<Vec<app::model::SaleInfo>, AppError> {
-    let rows: Vec<(i64, Option<DateTime<Utc>>, Option<i32>)> = sqlx::query_as(
-        "SELECT ss.sku_id, ss.starts_at, ss.per_user_limit FROM sku_sales ss JOIN skus k ON k.id = ss.sku_id
+pub async fn shown(db: &PgPool, live_id: LiveId, spu_id: SpuId) -> Result<Vec<SaleInfo>> {
+    let rules: Vec<SaleRule> = sqlx::query_as(
+        "SELECT ss.live_id, ss.sku_id, ss.starts_at, ss.per_user_limit FROM sku_sales ss JOIN skus k ON k.id = ss.sku_id
           WHERE ss.live_id = $1 AND k.spu_id = $2",
     )
     .bind(live_id.get())
     .bind(spu_id.get())
     .fetch_all(db)
-    .await
-    .map_err(store_error)?;
-    Ok(rows
+    .await?;
+    Ok(rules
         .into_iter()
-        .filter_map(|(sku, starts_at, limit)| {
-            Some(app::model::SaleInfo {
-                sku_id: SkuId::new(sku).ok()?,
-                starts_at_ms: starts_at.map(|t| t.timestamp_millis()),
-                per_user_limit: limit.map(i64::from),
-            })
+        .map(|r| SaleInfo {
+            sku_id: r.sku_id,
+            starts_at_ms: r.starts_at.map(|t| t.timestamp_millis()),
+            per_user_limit: r.per_user_limit.map(i64::from),
         })
         .collect())
 }
 
-/// The rules of these SKUs in the room.
-pub async fn rules(conn: &mut PgConnection, live_id: LiveId, skus: &[i64]) -> Result<Vec<SaleRule>, AppError> {
-    let rows: Vec<(i64, Option<DateTime<Utc>>, Option<i32>)> = sqlx::query_as(
-        "SELECT sku_id, starts_at, per_user_limit FROM sku_sales WHERE live_id = $1 AND sku_id = ANY($2)",
+/// The rules of the ordered SKUs, read once per attempt; `sale_not_started`
+/// before any of them starts.
+pub async fn rules_for(db: &PgPool, order: &ValidOrder) -> Result<Vec<SaleRule>> {
+    let ids: Vec<i64> = order.items.iter().map(|(s, _)| s.get()).collect();
+    let rules: Vec<SaleRule> = sqlx::query_as(
+        "SELECT live_id, sku_id, starts_at, per_user_limit FROM sku_sales WHERE live_id = $1 AND sku_id = ANY($2)",
     )
-    .bind(live_id.get())
-    .bind(skus)
-    .fetch_all(conn)
-    .await
-    .map_err(store_error)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(sku, starts_at, per_user_limit)| {
-            Some(SaleRule { live_id, sku_id: SkuId::new(sku).ok()?, starts_at, per_user_limit })
-        })
-        .collect())
+    .bind(order.request.live_id.get())
+    .bind(&ids)
+    .fetch_all(db)
+    .await?;
+    let now = Utc::now();
+    if rules.iter().any(|r| r.starts_at.is_some_and(|t| t > now)) {
+        return Err(AppError::SaleNotStarted.into());
+    }
+    Ok(rules)
+}
+
+/// Per-user limits, held under a per-(user, room) lock so that concurrent
+/// orders from one user cannot both pass.
+pub async fn check_limits(conn: &mut PgConnection, user: UserId, order: &ValidOrder, rules: &[SaleRule]) -> Result<()> {
+    let live_id = order.request.live_id;
+    if rules.iter().all(|r| r.per_user_limit.is_none()) {
+        return Ok(());
+    }
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('order-limit:' || $1::text || ':' || $2::text, 0))")
+        .bind(user.get())
+        .bind(live_id.get())
+        .execute(&mut *conn)
+        .await?;
+    for rule in rules {
+        let Some(limit) = rule.per_user_limit else { continue };
+        let bought: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(sum(i.quantity), 0)::BIGINT FROM order_items i JOIN orders o ON o.id = i.order_id
+              WHERE o.user_id = $1 AND o.live_id = $2 AND i.sku_id = $3 AND o.status <> 'cancelled'",
+        )
+        .bind(user.get())
+        .bind(live_id.get())
+        .bind(rule.sku_id.get())
+        .fetch_one(&mut *conn)
+        .await?;
+        let wanted = order.items.iter().find(|(s, _)| *s == rule.sku_id).map(|(_, q)| q.wide()).unwrap_or(0);
+        if bought + wanted > i64::from(limit) {
+            return Err(AppError::PurchaseLimit.into());
+        }
+    }
+    Ok(())
 }

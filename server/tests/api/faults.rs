@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use server::orders::{compensation, faults::Fault};
+use server::Fault;
 
 use crate::{
     helpers::{assert_error, eventually, RedisProxy, TestApp},
@@ -61,7 +61,7 @@ async fn a_process_killed_between_reserve_and_commit_has_its_reservation_swept_b
     assert_eq!(shop.pg_stock().await, 10);
     assert_eq!(shop.redis_stock().await, Some(6), "the dead attempt still holds its reservation");
 
-    let settled = compensation::sweep(&shop.app.db, &shop.app.state.orders.gate, Duration::ZERO).await.unwrap();
+    let settled = server::sweep(&shop.app.db, shop.app.state.orders.stock.gate(), Duration::ZERO).await.unwrap();
     assert_eq!(settled, 1);
     assert_eq!(shop.redis_stock().await, Some(10), "the sweeper gave it back");
     // The client retries with the same key: one order, stock right.
@@ -167,9 +167,9 @@ async fn with_redis_unreachable_postgres_alone_decides_and_nothing_is_oversold()
     assert_eq!(shop.orders().await, 5);
 
     proxy.restore();
-    let degraded = shop.app.state.orders.redis_degraded.clone();
+    let orders = shop.app.state.orders.clone();
     assert!(
-        eventually(Duration::from_secs(10), || async { !degraded.load(std::sync::atomic::Ordering::Relaxed) }).await,
+        eventually(Duration::from_secs(10), || async { !orders.stock.is_degraded() }).await,
         "Redis is used again once it answers"
     );
     assert_eq!(shop.redis_stock().await, Some(0), "its stock was rebuilt from Postgres before gating again");

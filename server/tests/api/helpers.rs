@@ -3,7 +3,7 @@
 
 pub use crate::proxy::RedisProxy;
 use serde_json::{json, Value};
-use server::{state::AppState, Application, Config};
+use server::{AppState, Application, Config};
 use sqlx::PgPool;
 
 pub struct TestApp {
@@ -43,7 +43,7 @@ impl TestApp {
 
     /// A running application with extra environment variables set.
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
-        server::telemetry::init();
+        server::startup::telemetry::init();
         let id = uuid::Uuid::new_v4().simple().to_string();
         let db_name = format!("lc_test_{id}");
         let redis_prefix = format!("lct:{id}:");

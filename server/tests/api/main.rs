@@ -7,6 +7,7 @@ mod proxy;
 mod auth;
 mod authz;
 mod bindings;
+mod events;
 #[cfg(feature = "faults")]
 mod faults;
 mod goods_detail;

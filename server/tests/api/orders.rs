@@ -57,8 +57,7 @@ impl Shop {
     }
 
     pub async fn redis_stock(&self) -> Option<i64> {
-        let key =
-            self.app.state.orders.gate.stock_key(LiveId::new(self.live_id).unwrap(), SkuId::new(self.sku_id).unwrap());
+        let key = self.app.state.redis.keys.stock(LiveId::new(self.live_id).unwrap(), SkuId::new(self.sku_id).unwrap());
         let mut redis = self.app.redis.clone();
         redis.get(key).await.unwrap()
     }
@@ -69,7 +68,7 @@ impl Shop {
 
     /// Order events on the order stream.
     pub async fn stream_events(&self) -> Vec<Value> {
-        let key = self.app.state.redis.keys.stream(server::events::Stream::Orders);
+        let key = self.app.state.redis.keys.stream(server::Stream::Orders);
         let mut redis = self.app.redis.clone();
         let range: redis::streams::StreamRangeReply = redis.xrange_all(key).await.unwrap();
         range.ids.iter().map(|e| serde_json::from_str(&e.get::<String>("payload").unwrap()).unwrap()).collect()
@@ -336,7 +335,7 @@ async fn the_order_stream_is_counted_once_even_when_an_event_is_delivered_twice(
     assert!(eventually(Duration::from_secs(3), || async { counted().await == 1 }).await);
 
     // The same event again, as a retry or the backup channel would publish it.
-    let key = shop.app.state.redis.keys.stream(server::events::Stream::Orders);
+    let key = shop.app.state.redis.keys.stream(server::Stream::Orders);
     let mut redis = shop.app.redis.clone();
     let first: redis::streams::StreamRangeReply = redis.xrange_all(&key).await.unwrap();
     let fields: Vec<(String, String)> =
@@ -350,10 +349,8 @@ async fn the_order_stream_is_counted_once_even_when_an_event_is_delivered_twice(
         .await
         .unwrap();
     assert_eq!(quantity, 2);
-    let members: i64 = redis
-        .zcard(format!("{}:orders", shop.app.state.redis.keys.room_prefix(LiveId::new(shop.live_id).unwrap())))
-        .await
-        .unwrap();
+    let members: i64 =
+        redis.zcard(shop.app.state.redis.keys.room_orders(LiveId::new(shop.live_id).unwrap())).await.unwrap();
     assert_eq!(members, 1);
 }
 
@@ -388,19 +385,16 @@ async fn reconciliation_resets_drifted_redis_stock_from_postgres_and_reports_it(
     let shop = Shop::open(10).await;
     let viewer = shop.app.register("viewer").await;
     assert_eq!(shop.buy(&viewer, 2).await.status(), 201);
-    let gate = &shop.app.state.orders.gate;
+    let gate = shop.app.state.orders.stock.gate();
     let (live, sku) = (LiveId::new(shop.live_id).unwrap(), SkuId::new(shop.sku_id).unwrap());
     gate.set(live, sku, 42).await.unwrap();
 
-    let drift = server::orders::compensation::reconcile(&shop.app.db, gate).await.unwrap();
+    let drift = server::reconcile(&shop.app.db, gate).await.unwrap();
 
     assert_eq!(drift.len(), 1);
     assert_eq!((drift[0].redis, drift[0].expected), (Some(42), 8));
     assert_eq!(shop.redis_stock().await, Some(8));
-    assert!(
-        server::orders::compensation::reconcile(&shop.app.db, gate).await.unwrap().is_empty(),
-        "nothing left to fix"
-    );
+    assert!(server::reconcile(&shop.app.db, gate).await.unwrap().is_empty(), "nothing left to fix");
 }
 
 #[tokio::test]

@@ -79,8 +79,8 @@ async fn accept_language_picks_the_locale_and_the_cookie_overrides_it() {
 #[tokio::test]
 async fn demo_data_is_seeded_once_however_often_the_server_starts() {
     let app = TestApp::spawn_with(&[("LIVE_DEMO_DATA", "1")]).await;
-    server::demo::seed(&app.db).await.unwrap();
-    server::demo::seed(&app.db).await.unwrap();
+    server::startup::demo::seed(&app.db).await.unwrap();
+    server::startup::demo::seed(&app.db).await.unwrap();
     let rooms: i64 = sqlx::query_scalar("SELECT count(*) FROM live_rooms").fetch_one(&app.db).await.unwrap();
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&app.db).await.unwrap();
     assert_eq!((rooms, users), (1, 2));

@@ -36,8 +36,8 @@ async fn an_event_left_unacknowledged_by_a_dead_consumer_is_redelivered_and_the_
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     app.bind(&owner, live_id, spus[0]).await;
     assert_eq!(app.state.relay.drain_once().await.unwrap(), 1);
-    let stream = app.state.redis.keys.stream(server::events::Stream::Room);
-    let group = app.state.redis.keys.group(server::events::room::GROUP);
+    let stream = app.state.redis.keys.stream(server::Stream::Room);
+    let group = app.state.redis.keys.group(server::ROOM_CACHE_GROUP);
     let mut redis = app.redis.clone();
     let opts = redis::streams::StreamReadOptions::default().group(&group, "doomed-consumer").count(10);
     let taken: redis::streams::StreamReadReply = redis.xread_options(&[&stream], &[">"], &opts).await.unwrap();

@@ -1,0 +1,126 @@
+//! The room goods cache in Redis: what the viewer room and `goods-list` read.
+//!
+//! Only the room-events consumer and rebuilds write it, always from Postgres
+//! (the record), tagged with the room's `goods_version`: a rebuild that read an
+//! older state never overwrites a newer one. A miss rebuilds the room once per
+//! process however many requests missed together.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use app::{
+    ids::LiveId,
+    model::{GoodsCard, Room},
+};
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+
+use super::single_flight::KeyedLocks;
+use crate::{error::Result, rooms, startup::redis::Redis};
+
+/// What is cached per room.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CachedRoom {
+    pub version: i64,
+    pub room: Room,
+    pub goods: Vec<GoodsCard>,
+}
+
+/// Writes `data` unless the cache already holds a newer version.
+const WRITE_IF_NEWER: &str = r#"
+local current = redis.call('HGET', KEYS[1], 'v')
+if current and tonumber(current) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'data', ARGV[2])
+return 1
+"#;
+
+pub struct RoomCache {
+    db: PgPool,
+    redis: Redis,
+    write: redis::Script,
+    loading: KeyedLocks<LiveId>,
+    rebuilds: AtomicU64,
+}
+
+impl RoomCache {
+    pub fn new(db: PgPool, redis: Redis) -> Self {
+        Self {
+            db,
+            redis,
+            write: redis::Script::new(WRITE_IF_NEWER),
+            loading: KeyedLocks::default(),
+            rebuilds: AtomicU64::new(0),
+        }
+    }
+
+    /// How many rebuilds this process has done (metrics and tests).
+    pub fn rebuild_count(&self) -> u64 {
+        self.rebuilds.load(Ordering::Relaxed)
+    }
+
+    /// The cached room, rebuilding it from Postgres on a miss; `None` for an
+    /// unknown room. Falls back to Postgres alone while Redis is unreachable.
+    pub async fn get(&self, live_id: LiveId) -> Result<Option<CachedRoom>> {
+        if let Ok(Some(hit)) = self.read(live_id).await {
+            return Ok(Some(hit));
+        }
+        let _loading = self.loading.lock(live_id).await;
+        // Whoever held the lock before us may have filled the cache.
+        match self.read(live_id).await {
+            Ok(Some(hit)) => Ok(Some(hit)),
+            _ => self.rebuild(live_id).await,
+        }
+    }
+
+    /// The cached entry; one this build cannot read (written by another
+    /// version) counts as a miss and is rebuilt.
+    async fn read(&self, live_id: LiveId) -> Result<Option<CachedRoom>> {
+        let mut conn = self.redis.conn.clone();
+        let data: Option<String> = conn.hget(self.redis.keys.room_goods(live_id), "data").await?;
+        Ok(data.and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    /// Reads the room from Postgres and writes it to the cache unless a newer
+    /// version is there; `None` (and the cache entry removed) for an unknown room.
+    pub async fn rebuild(&self, live_id: LiveId) -> Result<Option<CachedRoom>> {
+        self.rebuilds.fetch_add(1, Ordering::Relaxed);
+        let Some(fresh) = load(&self.db, live_id).await? else {
+            let mut conn = self.redis.conn.clone();
+            let _: redis::RedisResult<()> = conn.del(self.redis.keys.room_goods(live_id)).await;
+            return Ok(None);
+        };
+        let mut conn = self.redis.conn.clone();
+        let written: redis::RedisResult<i64> = self
+            .write
+            .key(self.redis.keys.room_goods(live_id))
+            .arg(fresh.version)
+            .arg(serde_json::to_string(&fresh).map_err(anyhow::Error::from)?)
+            .invoke_async(&mut conn)
+            .await;
+        if let Err(err) = written {
+            tracing::warn!(error = %err, %live_id, "room cache not written; serving from Postgres");
+        }
+        Ok(Some(fresh))
+    }
+
+    /// Rebuilds every room's cache from Postgres; returns how many rooms.
+    pub async fn rebuild_all(&self) -> Result<usize> {
+        let ids = rooms::all_ids(&self.db).await?;
+        for live_id in &ids {
+            self.rebuild(*live_id).await?;
+        }
+        Ok(ids.len())
+    }
+}
+
+/// One consistent snapshot of a room, its version and its cards.
+async fn load(db: &PgPool, live_id: LiveId) -> Result<Option<CachedRoom>> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+    let Some((room, version)) = rooms::find_with_version(&mut tx, live_id).await? else {
+        return Ok(None);
+    };
+    let goods = rooms::goods_cards(&mut tx, live_id).await?;
+    tx.commit().await?;
+    Ok(Some(CachedRoom { version, room, goods }))
+}

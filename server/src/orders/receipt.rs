@@ -1,0 +1,93 @@
+//! Reading orders back: the receipt of an order, the order an idempotency key
+//! already made, and whether an attempt's XID committed.
+
+use app::{
+    error::{AppError, Reason},
+    ids::{LiveId, SkuId, UserId},
+    model::{OrderItem, OrderReceipt, OrderStatus},
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::PgPool;
+
+use super::{request::IdempotencyKey, OrderSn, Quantity, Xid};
+use crate::error::Result;
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    order_sn: OrderSn,
+    #[sqlx(try_from = "String")]
+    xid: Xid,
+    #[sqlx(try_from = "String")]
+    status: OrderStatus,
+    #[sqlx(try_from = "i64")]
+    live_id: LiveId,
+    #[sqlx(try_from = "i64")]
+    user_id: UserId,
+    total_cents: i64,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    #[sqlx(try_from = "i64")]
+    sku_id: SkuId,
+    #[sqlx(try_from = "i32")]
+    quantity: Quantity,
+}
+
+/// An order's receipt by its number.
+pub async fn receipt(db: &PgPool, order_sn: &OrderSn) -> Result<Option<OrderReceipt>> {
+    let row: Option<OrderRow> = sqlx::query_as(
+        "SELECT id, order_sn, xid, status, live_id, user_id, total_cents, created_at FROM orders WHERE order_sn = $1",
+    )
+    .bind(order_sn.as_str())
+    .fetch_optional(db)
+    .await?;
+    let Some(order) = row else { return Ok(None) };
+    let items: Vec<ItemRow> =
+        sqlx::query_as("SELECT sku_id, quantity FROM order_items WHERE order_id = $1 ORDER BY sku_id")
+            .bind(order.id)
+            .fetch_all(db)
+            .await?;
+    Ok(Some(OrderReceipt {
+        order_sn: order.order_sn.into_string(),
+        xid: order.xid.to_string(),
+        status: order.status,
+        live_id: order.live_id,
+        user_id: order.user_id,
+        goods_items: items.into_iter().map(|i| OrderItem { sku_id: i.sku_id, quantity: i.quantity.wide() }).collect(),
+        total_cents: order.total_cents,
+        created_at: order.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+    }))
+}
+
+/// The order a previous attempt with this key made; 409 if its body differed.
+pub async fn existing(
+    db: &PgPool,
+    user: UserId,
+    key: &IdempotencyKey,
+    fingerprint: &str,
+) -> Result<Option<OrderReceipt>> {
+    let found: Option<(String, String)> =
+        sqlx::query_as("SELECT order_sn, request_hash FROM orders WHERE user_id = $1 AND idempotency_key = $2")
+            .bind(user.get())
+            .bind(key.as_str())
+            .fetch_optional(db)
+            .await?;
+    match found {
+        None => Ok(None),
+        Some((_, hash)) if hash != fingerprint => Err(AppError::Conflict(Reason::IdempotencyReused).into()),
+        Some((order_sn, _)) => receipt(db, &OrderSn::try_from(order_sn).map_err(anyhow::Error::from)?).await,
+    }
+}
+
+/// Whether the attempt `xid` committed an order.
+pub async fn committed(db: &PgPool, xid: &Xid) -> Result<bool> {
+    let committed = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM orders WHERE xid = $1)")
+        .bind(xid.as_str())
+        .fetch_one(db)
+        .await?;
+    Ok(committed)
+}

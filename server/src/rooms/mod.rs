@@ -1,0 +1,14 @@
+//! Live rooms: the record of rooms ([`room`]) and of the goods cards they show
+//! ([`cards`]), binding goods to a room and changing what it shows
+//! ([`bindings`]), and the owner check every change starts with
+//! ([`ownership`]). Viewers read rooms through the cache, not from here.
+
+mod bindings;
+mod cards;
+mod ownership;
+mod room;
+
+pub use bindings::{bind, explain, reorder, unbind};
+pub use cards::goods_cards;
+pub use ownership::lock_owned_room;
+pub use room::{all_ids, create, find_with_version, live_ids, live_rooms, owned_by, status};

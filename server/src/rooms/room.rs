@@ -1,0 +1,146 @@
+//! Live rooms as the record holds them: the list of live rooms, a streamer's
+//! rooms, one room with its goods version, and creating a room.
+
+use app::{
+    error::{AppError, Field, Reason},
+    ids::{LiveId, UserId},
+    model::{NewRoom, Room, RoomStatus, RoomSummary},
+};
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::{PgConnection, PgPool};
+
+use crate::{error::Result, goods::text};
+
+#[derive(sqlx::FromRow)]
+struct RoomRow {
+    #[sqlx(try_from = "i64")]
+    id: LiveId,
+    owner_id: i64,
+    title: String,
+    streamer: String,
+    stream_url: Option<String>,
+    #[sqlx(try_from = "String")]
+    status: RoomStatus,
+    created_at: DateTime<Utc>,
+    goods_version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    #[sqlx(try_from = "i64")]
+    id: LiveId,
+    title: String,
+    streamer: String,
+    cover_url: Option<String>,
+    goods_count: i64,
+}
+
+/// Rooms that are live, newest first, each with the cover of its first product.
+pub async fn live_rooms(conn: &mut PgConnection, limit: i64) -> Result<Vec<RoomSummary>> {
+    summaries(conn, None, limit).await
+}
+
+/// The rooms of one streamer, newest first, live or ended.
+pub async fn owned_by(conn: &mut PgConnection, owner: UserId) -> Result<Vec<RoomSummary>> {
+    summaries(conn, Some(owner), 500).await
+}
+
+/// Live rooms (`owner` none) or all rooms of `owner`, newest first.
+async fn summaries(conn: &mut PgConnection, owner: Option<UserId>, limit: i64) -> Result<Vec<RoomSummary>> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        r#"
+        SELECT r.id, r.title, u.username AS streamer,
+               (SELECT s.cover_url FROM live_room_goods g JOIN spus s ON s.id = g.spu_id
+                 WHERE g.live_id = r.id ORDER BY g.position LIMIT 1) AS cover_url,
+               (SELECT count(*) FROM live_room_goods g WHERE g.live_id = r.id) AS goods_count
+          FROM live_rooms r JOIN users u ON u.id = r.owner_id
+         WHERE CASE WHEN $1::BIGINT IS NULL THEN r.status = 'live' ELSE r.owner_id = $1 END
+         ORDER BY r.created_at DESC, r.id DESC
+         LIMIT $2
+        "#,
+    )
+    .bind(owner.map(UserId::get))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RoomSummary {
+            live_id: r.id,
+            title: r.title,
+            streamer: r.streamer,
+            cover_url: r.cover_url,
+            goods_count: r.goods_count,
+        })
+        .collect())
+}
+
+/// One room and its goods version, or `None` when it does not exist.
+pub async fn find_with_version(conn: &mut PgConnection, live_id: LiveId) -> Result<Option<(Room, i64)>> {
+    let row: Option<RoomRow> = sqlx::query_as(
+        r#"
+        SELECT r.id, r.owner_id, r.title, u.username AS streamer, r.stream_url, r.status, r.created_at, r.goods_version
+          FROM live_rooms r JOIN users u ON u.id = r.owner_id
+         WHERE r.id = $1
+        "#,
+    )
+    .bind(live_id.get())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|r| {
+        let room = Room {
+            live_id: r.id,
+            owner_id: r.owner_id,
+            title: r.title,
+            streamer: r.streamer,
+            stream_url: r.stream_url,
+            status: r.status,
+            created_at: r.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        };
+        (room, r.goods_version)
+    }))
+}
+
+/// Whether the room is live or ended; `None` when it does not exist.
+pub async fn status(db: &PgPool, live_id: LiveId) -> Result<Option<RoomStatus>> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM live_rooms WHERE id = $1")
+        .bind(live_id.get())
+        .fetch_optional(db)
+        .await?;
+    status.map(|s| RoomStatus::try_from(s).map_err(|e| anyhow::Error::from(e).into())).transpose()
+}
+
+/// Every room's id (rebuilding every cache).
+pub async fn all_ids(db: &PgPool) -> Result<Vec<LiveId>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM live_rooms ORDER BY id").fetch_all(db).await?;
+    ids.into_iter().map(|id| LiveId::new(id).map_err(|e| anyhow::Error::from(e).into())).collect()
+}
+
+/// The ids of the rooms that are live (what the sweeps visit).
+pub async fn live_ids(db: &PgPool) -> Result<Vec<LiveId>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM live_rooms WHERE status = 'live'").fetch_all(db).await?;
+    ids.into_iter().map(|id| LiveId::new(id).map_err(|e| anyhow::Error::from(e).into())).collect()
+}
+
+/// Creates a live room owned by `owner`; it is live from now until ended.
+pub async fn create(db: &PgPool, owner: UserId, new: &NewRoom) -> Result<Room> {
+    let title = text::required(Field::Title, &new.title, 100)?;
+    let stream_url = text::url(Field::StreamUrl, new.stream_url.as_deref())?;
+    if stream_url.as_deref().is_some_and(|u| u.starts_with('/')) {
+        return Err(AppError::Invalid(Reason::NotAUrl { field: Field::StreamUrl }).into());
+    }
+    let mut tx = db.begin().await?;
+    let id: i64 =
+        sqlx::query_scalar("INSERT INTO live_rooms (owner_id, title, stream_url) VALUES ($1, $2, $3) RETURNING id")
+            .bind(owner.get())
+            .bind(&title)
+            .bind(&stream_url)
+            .fetch_one(&mut *tx)
+            .await?;
+    let live_id = LiveId::new(id).map_err(anyhow::Error::from)?;
+    let (room, _) = find_with_version(&mut tx, live_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("room {live_id} vanished inside its own transaction"))?;
+    tx.commit().await?;
+    Ok(room)
+}

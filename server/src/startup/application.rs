@@ -1,0 +1,148 @@
+//! `Application::build(config)`: everything wired and bound to its port, ready
+//! to serve, with its background workers running. `main` and the integration
+//! tests start the same thing.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use axum::Router;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use super::{config::Config, db, demo, redis::Redis, state::AppState, worker::Workers};
+use crate::{
+    auth::{Accounts, RateLimiter},
+    cache::{GoodsCache, RoomCache, RoomCacheBuilder},
+    catalog::Catalog,
+    compensation::{Retrier, Sweeper},
+    console::Console,
+    events::{Fanout, GroupConsumer, Publisher, Relay},
+    faults::Faults,
+    http,
+    orders::Orders,
+    stats::LiveOrderStatisticProcessor,
+    stock::{Recovery, StockGate},
+};
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects to Postgres (creating and migrating the database) and Redis,
+    /// seeds demo data when asked, starts the workers and binds the address.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let db = db::connect_and_migrate(&config.database_url).await?;
+        let redis = Redis::connect(&config.redis_url, &config.redis_key_prefix).await?;
+        if config.demo_data {
+            demo::seed(&db).await.context("seeding demo data")?;
+        }
+        let shutdown = CancellationToken::new();
+        let workers = Workers::new(shutdown.clone());
+        let faults = Faults::from_env();
+        let relay = Relay::new(db.clone(), redis.clone());
+        let cache = Arc::new(RoomCache::new(db.clone(), redis.clone()));
+        let goods_cache = Arc::new(GoodsCache::new(db.clone(), redis.clone()));
+        let stock = Arc::new(StockGate::new(db.clone(), redis.clone()));
+        let publisher = Publisher::new(db.clone(), redis.clone(), faults.clone());
+        let limiter = RateLimiter::new(redis.clone(), config.rate_limits);
+        let fanout = Fanout::new(redis.clone(), workers.clone(), shutdown.clone());
+        let links = Arc::new(config.links.clone());
+        let state = AppState {
+            leptos: config.leptos.clone(),
+            metrics: http::Metrics::new(),
+            accounts: Arc::new(Accounts::new(db.clone(), limiter.clone())),
+            catalog: Arc::new(Catalog::new(
+                db.clone(),
+                cache.clone(),
+                fanout.clone(),
+                goods_cache.clone(),
+                links.clone(),
+            )),
+            console: Arc::new(Console::new(
+                db.clone(),
+                relay.clone(),
+                goods_cache.clone(),
+                publisher.clone(),
+                stock.clone(),
+            )),
+            orders: Arc::new(Orders::new(
+                db.clone(),
+                stock.clone(),
+                publisher.clone(),
+                relay.clone(),
+                goods_cache.clone(),
+                faults,
+                limiter,
+            )),
+            cache,
+            goods_cache,
+            fanout,
+            relay,
+            workers,
+            links,
+            cookie_secure: config.cookie_secure,
+            shutdown,
+            db,
+            redis,
+        };
+        start_workers(&state, &config, stock, publisher).await?;
+        let listener =
+            TcpListener::bind(config.site_addr).await.with_context(|| format!("binding {}", config.site_addr))?;
+        let router = http::router(state.clone());
+        Ok(Self { listener, router, state })
+    }
+
+    /// The port actually bound (tests bind port 0).
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or_default()
+    }
+
+    pub fn db(&self) -> &PgPool {
+        &self.state.db
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves; then ends the event streams, stops
+    /// accepting, drains the connections and waits for every background loop
+    /// to finish the step it is in.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let token = self.state.shutdown.clone();
+        let signal = async move {
+            shutdown.await;
+            token.cancel();
+        };
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(signal)
+            .await;
+        self.state.workers.drain().await;
+        served
+    }
+}
+
+/// The background loops of this process: the two consumer groups, the outbox
+/// relay, the fail-log retrier, the sweeper and the gate's recovery.
+async fn start_workers(
+    state: &AppState,
+    config: &Config,
+    stock: Arc<StockGate>,
+    publisher: Publisher,
+) -> anyhow::Result<()> {
+    let (db, redis, workers) = (&state.db, &state.redis, &state.workers);
+    let builder =
+        RoomCacheBuilder { cache: state.cache.clone(), goods: state.goods_cache.clone(), fanout: state.fanout.clone() };
+    GroupConsumer::start(workers, db.clone(), redis.clone(), config.claim_idle, builder).await?;
+    let stats = LiveOrderStatisticProcessor { db: db.clone(), redis: redis.clone(), fanout: state.fanout.clone() };
+    GroupConsumer::start(workers, db.clone(), redis.clone(), config.claim_idle, stats).await?;
+    workers.spawn(state.relay.clone(), Some(state.relay.wake()));
+    workers.spawn(Retrier { db: db.clone(), publisher }, None);
+    workers.spawn(Sweeper { db: db.clone(), gate: stock.gate().clone() }, None);
+    workers.spawn(Recovery(stock), None);
+    Ok(())
+}

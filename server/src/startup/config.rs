@@ -1,0 +1,148 @@
+//! One configuration struct, read once from the environment at start-up.
+//!
+//! Every value has a default that makes `cargo leptos watch` / the README's run
+//! command work on a fresh machine of this kind; the README documents them all.
+
+use std::{net::SocketAddr, time::Duration};
+
+use anyhow::Context;
+use leptos::prelude::LeptosOptions;
+
+use crate::links::Links;
+
+/// Everything the server needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub redis_url: String,
+    /// Prefixes every Redis key, stream and consumer group (tests use one per test).
+    pub redis_key_prefix: String,
+    pub site_addr: SocketAddr,
+    pub leptos: LeptosOptions,
+    /// Seed the demo streamer, room and goods at start-up.
+    pub demo_data: bool,
+    /// Anti-abuse limits; `LIVE_RATE_LIMITS=off` switches them off for load tests.
+    pub rate_limits: bool,
+    /// Mark the session cookie `Secure` (`LIVE_COOKIE_SECURE=1` behind HTTPS).
+    pub cookie_secure: bool,
+    /// How long a stream entry may sit unacknowledged by a consumer before
+    /// another consumer takes it over (`LIVE_CLAIM_IDLE_MS`).
+    pub claim_idle: Duration,
+    /// The app's deep-link identity and store fallbacks.
+    pub links: Links,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/live_commerce";
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
+const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
+/// The name cargo-leptos gives the wasm/js/css files (`[[workspace.metadata.leptos]] name`).
+const DEFAULT_OUTPUT_NAME: &str = "live-commerce";
+
+impl Config {
+    /// Reads the environment. Fails only on values that are set but malformed.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can pass their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| DEFAULT_SITE_ADDR.to_owned())
+            .parse()
+            .context("LEPTOS_SITE_ADDR must be an address such as 127.0.0.1:3000")?;
+        let leptos = LeptosOptions::builder()
+            .output_name(
+                var("LEPTOS_OUTPUT_NAME")
+                    .or_else(|| option_env!("LEPTOS_OUTPUT_NAME").map(str::to_owned))
+                    .unwrap_or_else(|| DEFAULT_OUTPUT_NAME.to_owned()),
+            )
+            .site_root(var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()))
+            .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_owned()))
+            .site_addr(site_addr)
+            .build();
+        Ok(Self {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            redis_url: var("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned()),
+            redis_key_prefix: lookup("REDIS_KEY_PREFIX").unwrap_or_default(),
+            site_addr,
+            leptos,
+            demo_data: parse_flag("LIVE_DEMO_DATA", var("LIVE_DEMO_DATA"), true)?,
+            rate_limits: !matches!(var("LIVE_RATE_LIMITS").as_deref(), Some("off" | "0" | "false")),
+            cookie_secure: parse_flag("LIVE_COOKIE_SECURE", var("LIVE_COOKIE_SECURE"), false)?,
+            claim_idle: Duration::from_millis(
+                var("LIVE_CLAIM_IDLE_MS")
+                    .map(|v| v.parse::<u64>().context("LIVE_CLAIM_IDLE_MS must be milliseconds"))
+                    .transpose()?
+                    .unwrap_or(30_000),
+            ),
+            links: Links::from_vars(var)?,
+        })
+    }
+}
+
+fn parse_flag(name: &str, value: Option<String>, default: bool) -> anyhow::Result<bool> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(default),
+        Some("1" | "true" | "yes" | "on") => Ok(true),
+        Some("0" | "false" | "no" | "off") => Ok(false),
+        Some(other) => anyhow::bail!("{name} must be 1/true or 0/false, not {other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn an_empty_environment_gives_defaults_that_run_on_this_machine() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(c.redis_url, DEFAULT_REDIS_URL);
+        assert_eq!(c.redis_key_prefix, "");
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert!(c.demo_data);
+        assert!(c.rate_limits);
+        assert!(!c.leptos.output_name.is_empty());
+    }
+
+    #[test]
+    fn demo_data_and_rate_limits_can_be_switched_off() {
+        let c = config(&[("LIVE_DEMO_DATA", "false"), ("LIVE_RATE_LIMITS", "off")]).unwrap();
+        assert!(!c.demo_data);
+        assert!(!c.rate_limits);
+        assert!(config(&[("LIVE_DEMO_DATA", "0")]).map(|c| !c.demo_data).unwrap());
+    }
+
+    #[test]
+    fn a_malformed_flag_or_address_is_an_error_not_a_silent_default() {
+        assert!(config(&[("LIVE_DEMO_DATA", "maybe")]).is_err());
+        assert!(config(&[("LEPTOS_SITE_ADDR", "not-an-address")]).is_err());
+    }
+
+    #[test]
+    fn link_settings_default_to_a_link_host_other_than_the_site_and_refuse_bad_values() {
+        let c = config(&[]).unwrap();
+        assert_ne!(c.links.router.link_host, "127.0.0.1:3000");
+        assert!(c.links.router.is_valid());
+        assert!(config(&[("LIVE_LINK_SCHEME", "javascript")]).is_err());
+        assert!(config(&[("LIVE_LINK_HOST", "evil.example/x")]).is_err());
+        assert!(config(&[("LIVE_ANDROID_CERT_SHA256", "zz")]).is_err());
+        assert!(config(&[("LIVE_IOS_STORE_URL", "http://insecure.example")]).is_err());
+        let c = config(&[("LIVE_IOS_APP_IDS", "T1.a.b, T2.c.d")]).unwrap();
+        assert_eq!(c.links.ios_app_ids, ["T1.a.b", "T2.c.d"]);
+    }
+
+    #[test]
+    fn leptos_site_addr_overrides_the_listen_address() {
+        let c = config(&[("LEPTOS_SITE_ADDR", "0.0.0.0:8080")]).unwrap();
+        assert_eq!(c.site_addr.port(), 8080);
+        assert_eq!(c.leptos.site_addr.port(), 8080);
+    }
+}

@@ -1,0 +1,145 @@
+//! Redis: one connection manager and the names of every key, stream and group.
+//! No other module spells a key.
+//!
+//! Every name starts with `REDIS_KEY_PREFIX`, and keys of one room share the
+//! hash tag `{live_id}` so a room's keys land on one Redis Cluster slot.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use app::ids::{LiveId, SkuId, SpuId};
+use redis::aio::ConnectionManager;
+
+use crate::{events::Stream, orders::Xid};
+
+/// Builds every Redis name from the configured prefix.
+#[derive(Clone, Debug)]
+pub struct Keyspace {
+    prefix: String,
+}
+
+impl Keyspace {
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self { prefix: prefix.into() }
+    }
+
+    /// The cached goods list of a room (a hash: `v` version, `data` JSON).
+    pub fn room_goods(&self, live_id: LiveId) -> String {
+        format!("{}live:{{{}}}:goods", self.prefix, live_id)
+    }
+
+    /// The common prefix of a room's keys (`live:{id}`).
+    fn room_prefix(&self, live_id: LiveId) -> String {
+        format!("{}live:{{{}}}", self.prefix, live_id)
+    }
+
+    /// What the flash-sale gate may still sell of a SKU in a room.
+    pub fn stock(&self, live_id: LiveId, sku_id: SkuId) -> String {
+        format!("{}:stock:{sku_id}", self.room_prefix(live_id))
+    }
+
+    /// One order attempt's reserved items (a hash: stock key → quantity).
+    pub fn reservation(&self, live_id: LiveId, xid: &Xid) -> String {
+        format!("{}:resv:{xid}", self.room_prefix(live_id))
+    }
+
+    /// The room's open attempts by start time (a sorted set, for the sweeper).
+    pub fn open_reservations(&self, live_id: LiveId) -> String {
+        format!("{}:resv", self.room_prefix(live_id))
+    }
+
+    /// The room's orders of the last hour by time (the dashboard's sliding window).
+    pub fn room_orders(&self, live_id: LiveId) -> String {
+        format!("{}:orders", self.room_prefix(live_id))
+    }
+
+    /// The room's fan-out stream, read by every viewer's event stream.
+    pub fn room_events(&self, live_id: LiveId) -> String {
+        format!("{}live:{{{}}}:events", self.prefix, live_id)
+    }
+
+    /// Marks an event as fanned out to the room, so a redelivery is not told twice.
+    pub fn room_event_seen(&self, live_id: LiveId, event_type: &str, event_id: i64) -> String {
+        format!("{}live:{{{}}}:seen:{}:{}", self.prefix, live_id, event_type, event_id)
+    }
+
+    /// A product's detail JSON (level 1 of the goods detail cache).
+    pub fn goods(&self, spu_id: SpuId) -> String {
+        format!("{}goods:{{{}}}", self.prefix, spu_id)
+    }
+
+    /// The stream the outbox relay publishes to.
+    pub fn stream(&self, stream: Stream) -> String {
+        format!("{}stream:{}", self.prefix, stream.as_str())
+    }
+
+    /// A consumer group's name.
+    pub fn group(&self, name: &str) -> String {
+        format!("{}{}", self.prefix, name)
+    }
+
+    /// Where a stream's entries go after failing too often (`stream:orders:dead`).
+    pub fn dead_letters(&self, stream: Stream) -> String {
+        format!("{}:dead", self.stream(stream))
+    }
+
+    /// A fixed-window rate-limit counter.
+    pub fn rate_limit(&self, scope: &str, subject: &str, window: u64) -> String {
+        format!("{}rl:{}:{}:{}", self.prefix, scope, subject, window)
+    }
+}
+
+/// A shared, self-reconnecting Redis connection and the key names.
+#[derive(Clone)]
+pub struct Redis {
+    pub client: redis::Client,
+    pub conn: ConnectionManager,
+    pub keys: Keyspace,
+}
+
+impl Redis {
+    /// Connects, retrying for a while so the server may start before Redis does.
+    pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url).context("REDIS_URL is not a Redis URL")?;
+        let mut last_err = None;
+        for _ in 0..20 {
+            match client.get_connection_manager().await {
+                Ok(conn) => return Ok(Self { client, conn, keys: Keyspace::new(prefix) }),
+                Err(err) => {
+                    tracing::warn!(error = %err, "Redis not reachable yet; retrying");
+                    last_err = Some(err);
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        Err(last_err.expect("at least one attempt")).context("connecting to Redis")
+    }
+
+    /// A connection of its own for blocking reads (`XREAD BLOCK`): no response
+    /// timeout, since the reply comes only when the block ends, and nothing
+    /// else queues behind it.
+    pub async fn blocking_connection(&self) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+        let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+        self.client.get_multiplexed_async_connection_with_config(&config).await
+    }
+
+    /// `PING` within `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> bool {
+        let mut conn = self.conn.clone();
+        matches!(tokio::time::timeout(timeout, redis::cmd("PING").query_async::<String>(&mut conn)).await, Ok(Ok(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_keys_carry_the_prefix_and_a_hash_tag() {
+        let keys = Keyspace::new("t1:");
+        let room = LiveId::new(456).unwrap();
+        assert_eq!(keys.room_goods(room), "t1:live:{456}:goods");
+        assert_eq!(keys.stock(room, SkuId::new(7).unwrap()), "t1:live:{456}:stock:7");
+        assert_eq!(keys.room_orders(room), "t1:live:{456}:orders");
+    }
+}

@@ -1,0 +1,44 @@
+//! The state every handler and server function can reach: one entry per
+//! service, each the same instance the server functions reach through the
+//! `app` ports, so the JSON API and the pages share one code path.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use super::{redis::Redis, worker::Workers};
+use crate::{
+    auth::Accounts,
+    cache::{GoodsCache, RoomCache},
+    catalog::Catalog,
+    console::Console,
+    events::{Fanout, Relay},
+    http::Metrics,
+    links::Links,
+    orders::Orders,
+};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub db: PgPool,
+    pub redis: Redis,
+    pub metrics: Arc<Metrics>,
+    pub accounts: Arc<Accounts>,
+    pub catalog: Arc<Catalog>,
+    pub console: Arc<Console>,
+    pub orders: Arc<Orders>,
+    pub cache: Arc<RoomCache>,
+    pub goods_cache: Arc<GoodsCache>,
+    pub fanout: Fanout,
+    pub relay: Relay,
+    pub workers: Workers,
+    pub links: Arc<Links>,
+    /// Mark the session cookie `Secure` (sites served over HTTPS).
+    pub cookie_secure: bool,
+    /// Cancelled at shutdown: background loops and event streams end.
+    pub shutdown: CancellationToken,
+}
