@@ -28,6 +28,7 @@
 //!   the UI's ports (and the JSON API).
 //! - `http`: the router and thin handlers, the error body, the session layer,
 //!   CSRF, probes, metrics, OpenAPI, server-sent events.
+//! - `metrics`: the Prometheus registry: request metrics and the domain's counters.
 //! - `faults`: fault points for the failure tests (the `faults` feature).
 
 mod auth;
@@ -41,6 +42,7 @@ mod faults;
 mod goods;
 mod http;
 mod links;
+mod metrics;
 mod orders;
 mod rooms;
 mod stats;

@@ -21,8 +21,6 @@ mod session;
 mod track;
 mod well_known;
 
-pub use metrics::Metrics;
-
 use app::{ports::Services, shell, App};
 use axum::{
     extract::DefaultBodyLimit,

@@ -20,6 +20,7 @@ use crate::{
     events::{Fanout, GroupConsumer, Publisher, Relay},
     faults::Faults,
     http,
+    metrics::Metrics,
     orders::Orders,
     stats::LiveOrderStatisticProcessor,
     stock::{Recovery, StockGate},
@@ -51,9 +52,10 @@ impl Application {
         let limiter = RateLimiter::new(redis.clone(), config.rate_limits);
         let fanout = Fanout::new(redis.clone(), workers.clone(), shutdown.clone());
         let links = Arc::new(config.links.clone());
+        let metrics = Metrics::new();
         let state = AppState {
             leptos: config.leptos.clone(),
-            metrics: http::Metrics::new(),
+            metrics,
             accounts: Arc::new(Accounts::new(db.clone(), limiter.clone())),
             catalog: Arc::new(Catalog::new(
                 db.clone(),

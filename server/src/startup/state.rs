@@ -16,8 +16,8 @@ use crate::{
     catalog::Catalog,
     console::Console,
     events::{Fanout, Relay},
-    http::Metrics,
     links::Links,
+    metrics::Metrics,
     orders::Orders,
 };
 

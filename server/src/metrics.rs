@@ -1,0 +1,87 @@
+//! Prometheus metrics, one registry per running application: the request
+//! counts and latencies `http` records, and the domain's own counters (what
+//! the stock reconciler corrected, analytics fields dropped, beacons ignored).
+//! Served as text on `GET /metrics`.
+
+use std::sync::Arc;
+
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+
+pub struct Metrics {
+    registry: Registry,
+    /// HTTP requests answered, by method, route and status.
+    pub requests: IntCounterVec,
+    /// HTTP latency by method and route.
+    pub latency: HistogramVec,
+    /// Units of gate stock the reconciler moved to match Postgres (absolute).
+    pub stock_drift_corrected: IntCounter,
+    /// Analytics fields (tracking code, trace id) dropped from an order or a
+    /// beacon because they were malformed, by source and field.
+    pub analytics_fields_dropped: IntCounterVec,
+    /// Click/view beacons answered 204 but not counted, by reason.
+    pub beacons_ignored: IntCounterVec,
+}
+
+fn registered<M: prometheus::core::Collector + Clone + 'static>(registry: &Registry, metric: M) -> M {
+    registry.register(Box::new(metric.clone())).expect("each metric is registered once");
+    metric
+}
+
+impl Metrics {
+    pub fn new() -> Arc<Self> {
+        let registry = Registry::new();
+        let r = &registry;
+        let requests = registered(
+            r,
+            IntCounterVec::new(
+                Opts::new("http_requests_total", "HTTP requests answered, by route, method and status"),
+                &["method", "route", "status"],
+            )
+            .expect("valid metric"),
+        );
+        let latency = registered(
+            r,
+            HistogramVec::new(
+                HistogramOpts::new("http_request_duration_seconds", "HTTP request latency, by route and method")
+                    .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+                &["method", "route"],
+            )
+            .expect("valid metric"),
+        );
+        let stock_drift_corrected = registered(
+            r,
+            IntCounter::new(
+                "stock_drift_corrected_total",
+                "Units of gate stock the reconciler corrected to match Postgres",
+            )
+            .expect("valid metric"),
+        );
+        let analytics_fields_dropped = registered(
+            r,
+            IntCounterVec::new(
+                Opts::new(
+                    "analytics_fields_dropped_total",
+                    "Malformed tracking codes or trace ids dropped, by source and field",
+                ),
+                &["source", "field"],
+            )
+            .expect("valid metric"),
+        );
+        let beacons_ignored = registered(
+            r,
+            IntCounterVec::new(
+                Opts::new("funnel_beacons_ignored_total", "Click/view beacons answered but not counted, by reason"),
+                &["reason"],
+            )
+            .expect("valid metric"),
+        );
+        Arc::new(Self { registry, requests, latency, stock_drift_corrected, analytics_fields_dropped, beacons_ignored })
+    }
+
+    /// The text exposition format.
+    pub fn render(&self) -> String {
+        let mut buf = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut buf).expect("text encoding");
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}
