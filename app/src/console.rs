@@ -139,6 +139,27 @@ pub async fn retry_sync_failure(id: i64) -> Result<(), AppError> {
     services()?.console.retry_sync_failure(&user, id).await
 }
 
+/// Ends the room's live show: it leaves the home page and takes no more orders.
+#[server(endpoint = "console/end-room")]
+pub async fn end_room(live_id: LiveId) -> Result<(), AppError> {
+    let user = require_user().await?;
+    services()?.console.end_room(&user, live_id).await.map(|_| ())
+}
+
+/// Events of one of the streamer's rooms that no consumer could handle.
+#[server(endpoint = "console/dead-letters")]
+pub async fn get_dead_letters(live_id: LiveId) -> Result<Vec<crate::model::DeadLetter>, AppError> {
+    let user = require_user().await?;
+    services()?.console.dead_letters(&user, Some(live_id)).await
+}
+
+/// Puts every waiting dead letter of the room back on its stream.
+#[server(endpoint = "console/dead-letters/retry")]
+pub async fn retry_dead_letters(live_id: LiveId) -> Result<u64, AppError> {
+    let user = require_user().await?;
+    services()?.console.retry_dead_letters(&user, Some(live_id)).await
+}
+
 /// Sets a SKU's flash sale in a room from the console form: a start in so many
 /// minutes from now (blank: none) and a per-person limit (blank: none).
 #[server(endpoint = "console/sale")]

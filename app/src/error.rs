@@ -51,6 +51,14 @@ impl AppError {
     pub fn forbidden() -> Self {
         Self::Forbidden("you do not own this".into())
     }
+
+    /// Whether the answer settles the request: a retry with the same
+    /// idempotency key cannot change it. A transport failure, an unavailable
+    /// store or an internal error may hide an order that was placed, so a
+    /// retry must reuse the key.
+    pub fn is_definitive(&self) -> bool {
+        !matches!(self, Self::Transport(_) | Self::Unavailable | Self::Internal)
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -58,5 +66,19 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_refusals_settle_a_purchase_and_failures_in_transit_do_not() {
+        assert!(AppError::SoldOut.is_definitive());
+        assert!(AppError::Invalid(Reason::Quantity { max: 99 }).is_definitive());
+        for open in [AppError::Transport("timed out".into()), AppError::Unavailable, AppError::Internal] {
+            assert!(!open.is_definitive(), "{open:?}");
+        }
     }
 }

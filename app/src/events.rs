@@ -10,7 +10,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::{
     ids::{LiveId, SkuId, SpuId, UserId},
-    model::{OrderItem, UnknownName},
+    model::{OrderItem, StreamStatus, UnknownName},
 };
 
 /// Declares a closed event enum over payload structs: its kind enum with the
@@ -142,6 +142,13 @@ pub struct SaleChanged {
     pub per_user_limit: Option<i64>,
 }
 
+/// The room's stream changed state (ended by its owner, for now).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomStatusChanged {
+    pub live_id: LiveId,
+    pub stream_status: StreamStatus,
+}
+
 /// One item of an order placed in the room (the owner's stream only).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderNotice {
@@ -161,6 +168,7 @@ event_enum!(
         Explaining(Explaining) => "explaining",
         Stock(StockChanged) => "stock",
         Sale(SaleChanged) => "sale",
+        RoomStatus(RoomStatusChanged) => "room_status",
         Order(OrderNotice) => "order",
     }
 );

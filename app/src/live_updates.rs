@@ -85,7 +85,8 @@ pub fn follow_room(
                 | RoomEventKind::GoodsUnbound
                 | RoomEventKind::GoodsReordered
                 | RoomEventKind::Explaining
-                | RoomEventKind::Sale => &on_change,
+                | RoomEventKind::Sale
+                | RoomEventKind::RoomStatus => &on_change,
             };
             let _ = source.add_event_listener_with_callback(kind.as_str(), listener.as_ref().unchecked_ref());
         }

@@ -162,6 +162,11 @@ named_enum!(
 );
 
 named_enum!(
+    /// Where a room's stream is, as viewers are told (`room_status`).
+    StreamStatus, "stream status" { Offline => "offline", Live => "live", Reconnecting => "reconnecting", Ended => "ended" }
+);
+
+named_enum!(
     /// An order starts `created` (unpaid).
     OrderStatus, "order status" { Created => "created", Paid => "paid", Cancelled => "cancelled" }
 );
@@ -297,6 +302,24 @@ pub struct OrderReceipt {
 pub struct PlacedOrder {
     pub receipt: OrderReceipt,
     pub created: bool,
+}
+
+/// A stream entry no consumer could handle, kept in Postgres (`parked_events`):
+/// a kind this build does not know, a payload off its shape, or a handler that
+/// kept failing. Replayed onto its stream by "retry all".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeadLetter {
+    pub id: i64,
+    pub live_id: Option<LiveId>,
+    pub event_type: Option<String>,
+    /// `unknown_kind`, `malformed_payload`, `malformed_entry` or `handler_failed`.
+    pub reason: String,
+    pub detail: String,
+    /// RFC 3339 UTC.
+    pub parked_at: String,
+    /// RFC 3339 UTC, once replayed.
+    pub replayed_at: Option<String>,
 }
 
 /// A row of `live_order_sync_fail_log`, as the console lists it.

@@ -15,8 +15,8 @@ use crate::{
     error::AppError,
     ids::{LiveId, SkuId, SpuId},
     model::{
-        AuthReply, Binding, ConsoleRoom, GoodsPage, NewGoods, NewRoom, OrderReceipt, OrderRequest, PlacedOrder, Role,
-        Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail, SyncFailure,
+        AuthReply, Binding, ConsoleRoom, DeadLetter, GoodsPage, NewGoods, NewRoom, OrderReceipt, OrderRequest,
+        PlacedOrder, Role, Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail, SyncFailure,
     },
 };
 
@@ -71,6 +71,13 @@ pub trait Console: Send + Sync + 'static {
         live_id: LiveId,
         spu_id: Option<SpuId>,
     ) -> Result<Option<SpuId>, AppError>;
+    /// Ends a live room: it leaves the home page and takes no more orders.
+    async fn end_room(&self, user: &SessionUser, live_id: LiveId) -> Result<Room, AppError>;
+    /// Events of the streamer's rooms that no consumer could handle (one room, or all).
+    async fn dead_letters(&self, user: &SessionUser, live_id: Option<LiveId>) -> Result<Vec<DeadLetter>, AppError>;
+    /// Puts every waiting dead letter of the streamer's rooms (one room, or all)
+    /// back on its stream; returns how many.
+    async fn retry_dead_letters(&self, user: &SessionUser, live_id: Option<LiveId>) -> Result<u64, AppError>;
     /// Failed order-event publishes of the streamer's rooms (one room, or all).
     async fn sync_failures(&self, user: &SessionUser, live_id: Option<LiveId>) -> Result<Vec<SyncFailure>, AppError>;
     /// Re-pushes one failed publish now.

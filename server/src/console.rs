@@ -9,27 +9,42 @@ use app::{
     error::{AppError, Reason},
     ids::{LiveId, SkuId, SpuId},
     model::{
-        Binding, ConsoleRoom, NewGoods, NewRoom, Role, Room, RoomSummary, SaleInfo, SessionUser, SkuDetail, SpuDetail,
-        SyncFailure,
+        Binding, ConsoleRoom, DeadLetter, NewGoods, NewRoom, Role, Room, RoomSummary, SaleInfo, SessionUser, SkuDetail,
+        SpuDetail, SyncFailure,
     },
 };
 use sqlx::PgPool;
 
 use crate::{
+    auth::{Limit, RateLimiter, GOODS_PER_ACCOUNT, ROOMS_PER_ACCOUNT},
     cache::GoodsCache,
     compensation,
     error::Result,
-    events::{Publisher, Relay},
+    events::{self, Publisher, Relay},
     goods, orders, rooms,
+    startup::redis::Redis,
     stock::{self, StockGate},
 };
 
 pub struct Console {
     db: PgPool,
+    redis: Redis,
     relay: Relay,
     goods_cache: Arc<GoodsCache>,
     publisher: Publisher,
     stock: Arc<StockGate>,
+    limiter: RateLimiter,
+}
+
+/// What `Console` is built from.
+pub struct ConsoleParts {
+    pub db: PgPool,
+    pub redis: Redis,
+    pub relay: Relay,
+    pub goods_cache: Arc<GoodsCache>,
+    pub publisher: Publisher,
+    pub stock: Arc<StockGate>,
+    pub limiter: RateLimiter,
 }
 
 fn streamer(user: &SessionUser) -> Result<(), AppError> {
@@ -40,14 +55,32 @@ fn streamer(user: &SessionUser) -> Result<(), AppError> {
 }
 
 impl Console {
-    pub fn new(
-        db: PgPool,
-        relay: Relay,
-        goods_cache: Arc<GoodsCache>,
-        publisher: Publisher,
-        stock: Arc<StockGate>,
-    ) -> Self {
-        Self { db, relay, goods_cache, publisher, stock }
+    pub fn new(parts: ConsoleParts) -> Self {
+        let ConsoleParts { db, redis, relay, goods_cache, publisher, stock, limiter } = parts;
+        Self { db, redis, relay, goods_cache, publisher, stock, limiter }
+    }
+
+    /// Counts one use of a per-account quota; `rate_limited` past it.
+    async fn quota(&self, user: &SessionUser, scope: &str, limit: Limit) -> Result<(), AppError> {
+        if self.limiter.hit(scope, &user.user_id.to_string(), limit).await {
+            Ok(())
+        } else {
+            Err(AppError::RateLimited)
+        }
+    }
+
+    /// A bound product can be sold at once: its counters in the room start
+    /// from the record (a product bound before, restocked while unbound and
+    /// bound again would otherwise keep the old counter). A failure is left
+    /// to the periodic reconciler.
+    async fn open_gate(&self, live_id: LiveId, spu_id: SpuId) {
+        let corrected = match stock::skus_of(&self.db, spu_id).await {
+            Ok(skus) => self.stock.reconcile_room(live_id, Some(&skus)).await.map(|_| ()),
+            Err(err) => Err(err),
+        };
+        if let Err(err) = corrected {
+            tracing::warn!(error = %err, %live_id, %spu_id, "gate stock not corrected on bind; the reconciler will");
+        }
     }
 
     /// A committed change wrote outbox rows: wake the relay so viewers see it now.
@@ -76,8 +109,8 @@ impl Console {
         self.goods_cache.invalidate(spu_id).await;
         // The flash-sale gate follows the record: a restock can be sold at once.
         for live_id in rooms {
-            if let Err(err) = stock::reconcile_sku(&self.db, self.stock.gate(), live_id, sku_id).await {
-                tracing::warn!(error = %err, %live_id, %sku_id, "gate stock not reset; reconcile-stock will");
+            if let Err(err) = self.stock.reconcile_room(live_id, Some(&[sku_id])).await {
+                tracing::warn!(error = %err, %live_id, %sku_id, "gate stock not corrected; the reconciler will");
             }
         }
         Ok(sku)
@@ -125,7 +158,23 @@ impl app::ports::Console for Console {
 
     async fn create_room(&self, user: &SessionUser, new: NewRoom) -> Result<Room, AppError> {
         streamer(user)?;
+        self.quota(user, "rooms", ROOMS_PER_ACCOUNT).await?;
         Ok(rooms::create(&self.db, user.user_id, &new).await?)
+    }
+
+    async fn end_room(&self, user: &SessionUser, live_id: LiveId) -> Result<Room, AppError> {
+        streamer(user)?;
+        self.published(rooms::end(&self.db, user.user_id, live_id).await)
+    }
+
+    async fn dead_letters(&self, user: &SessionUser, live_id: Option<LiveId>) -> Result<Vec<DeadLetter>, AppError> {
+        streamer(user)?;
+        Ok(events::dead_letters(&self.db, user.user_id, live_id).await?)
+    }
+
+    async fn retry_dead_letters(&self, user: &SessionUser, live_id: Option<LiveId>) -> Result<u64, AppError> {
+        streamer(user)?;
+        Ok(events::replay_dead_letters(&self.db, &self.redis, user.user_id, live_id).await?)
     }
 
     async fn console_room(&self, user: &SessionUser, live_id: LiveId) -> Result<ConsoleRoom, AppError> {
@@ -135,6 +184,7 @@ impl app::ports::Console for Console {
 
     async fn create_goods(&self, user: &SessionUser, new: NewGoods) -> Result<SpuDetail, AppError> {
         streamer(user)?;
+        self.quota(user, "goods", GOODS_PER_ACCOUNT).await?;
         Ok(goods::create(&self.db, user.user_id, &new).await?)
     }
 
@@ -156,7 +206,9 @@ impl app::ports::Console for Console {
 
     async fn bind(&self, user: &SessionUser, live_id: LiveId, spu_id: SpuId) -> Result<Binding, AppError> {
         streamer(user)?;
-        self.published(rooms::bind(&self.db, user.user_id, live_id, spu_id).await)
+        let binding = self.published(rooms::bind(&self.db, user.user_id, live_id, spu_id).await)?;
+        self.open_gate(live_id, spu_id).await;
+        Ok(binding)
     }
 
     async fn unbind(&self, user: &SessionUser, live_id: LiveId, spu_id: SpuId) -> Result<(), AppError> {

@@ -4,7 +4,8 @@
 //!
 //! It becomes an `AppError` once, at the edge (the ports the server functions
 //! call, and through it the JSON error body in `http::error`): a store that
-//! cannot be reached answers `unavailable` (the caller may retry), anything
+//! cannot be reached, or Postgres gave up on a statement (a timeout, a
+//! deadlock), answers `unavailable` (the caller may retry), anything
 //! else `internal`, each logged there once with its cause chain and never
 //! shown to the caller.
 
@@ -31,6 +32,17 @@ fn postgres_unreachable(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed)
 }
 
+/// Postgres answered but gave up on this statement: a statement timeout, a
+/// deadlock, a serialization failure or a lock it would not wait for. Nothing
+/// was written; the caller may retry.
+fn postgres_busy(err: &sqlx::Error) -> bool {
+    let code = match err {
+        sqlx::Error::Database(db) => db.code(),
+        _ => None,
+    };
+    matches!(code.as_deref(), Some("57014" | "40P01" | "40001" | "55P03"))
+}
+
 fn redis_unreachable(err: &redis::RedisError) -> bool {
     err.is_io_error() || err.is_timeout() || err.is_connection_dropped() || err.is_connection_refusal()
 }
@@ -49,6 +61,16 @@ impl Error {
         }
     }
 
+    /// Worth retrying: a store unreachable, or Postgres too busy for this statement.
+    pub fn is_transient(&self) -> bool {
+        self.is_unreachable()
+            || match self {
+                Error::Postgres(err) => postgres_busy(err),
+                Error::Other(err) => err.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(postgres_busy)),
+                Error::Refused(_) | Error::Redis(_) => false,
+            }
+    }
+
     /// The error and every cause under it, for the log.
     fn chain(&self) -> String {
         let mut text = self.to_string();
@@ -65,8 +87,8 @@ impl From<Error> for AppError {
     fn from(err: Error) -> AppError {
         match err {
             Error::Refused(refusal) => refusal,
-            err if err.is_unreachable() => {
-                tracing::warn!(error = %err.chain(), "store unreachable");
+            err if err.is_transient() => {
+                tracing::warn!(error = %err.chain(), "store unreachable or busy");
                 AppError::Unavailable
             }
             err => {

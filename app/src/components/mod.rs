@@ -1,6 +1,7 @@
 //! Reusable pieces of the pages.
 
 pub mod countdown;
+pub mod dead_letters;
 pub mod goods_card;
 pub mod in_app;
 pub mod notice;

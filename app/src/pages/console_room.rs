@@ -5,9 +5,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
-    components::notice::{action_error, ErrorNotice},
+    components::{
+        dead_letters::DeadLetters,
+        notice::{action_error, ErrorNotice},
+    },
     console::{
-        get_console_room, get_sync_failures, BindGoods, ExplainGoods, MoveGoods, RetrySyncFailure, SetSkuSale,
+        get_console_room, get_sync_failures, BindGoods, EndRoom, ExplainGoods, MoveGoods, RetrySyncFailure, SetSkuSale,
         SetSkuStock, UnbindGoods,
     },
     error::AppError,
@@ -30,8 +33,10 @@ pub fn ConsoleRoomPage() -> impl IntoView {
     let explain = ServerAction::<ExplainGoods>::new();
     let stock = ServerAction::<SetSkuStock>::new();
     let sale = ServerAction::<SetSkuSale>::new();
+    let end = ServerAction::<EndRoom>::new();
     let versions = move || {
         (
+            end.version().get(),
             sale.version().get(),
             bind.version().get(),
             unbind.version().get(),
@@ -56,6 +61,7 @@ pub fn ConsoleRoomPage() -> impl IntoView {
         action_error(explain),
         action_error(stock),
         action_error(sale),
+        action_error(end),
     ];
     let latest_error = Signal::derive(move || errors.iter().find_map(|e| e.get()));
     view! {
@@ -67,12 +73,12 @@ pub fn ConsoleRoomPage() -> impl IntoView {
                             let next = live_id().map(|id| format!("/console/live/{id}")).unwrap_or_else(|| "/console".into());
                             view! { <ConsoleGate error next/> }.into_any()
                         }
-                        Ok(room) => view! { <RoomConsole room bind unbind moved explain stock sale/> }.into_any(),
+                        Ok(room) => view! { <RoomConsole room bind unbind moved explain stock sale end/> }.into_any(),
                     }
                 })}
             </Suspense>
             <ErrorNotice error=latest_error/>
-            {move || live_id().map(|id| view! { <SyncFailures live_id=id/> })}
+            {move || live_id().map(|id| view! { <SyncFailures live_id=id/> <DeadLetters live_id=id/> })}
         </main>
     }
 }
@@ -86,6 +92,7 @@ fn RoomConsole(
     explain: ServerAction<ExplainGoods>,
     stock: ServerAction<SetSkuStock>,
     sale: ServerAction<SetSkuSale>,
+    end: ServerAction<EndRoom>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let ConsoleRoom { room, bound, catalog } = room;
@@ -98,6 +105,16 @@ fn RoomConsole(
             <a class="link" href="/console">{t!(i18n, back_to_console)}</a>
             <h1>{room.title.clone()}</h1>
             <a class="button small" href=format!("/live/{}", room.live_id) target="_blank" rel="noopener">{t!(i18n, open_room)}</a>
+            {if room.status == crate::model::RoomStatus::Live {
+                view! {
+                    <ActionForm action=end>
+                        <input type="hidden" name="live_id" value=live_id.to_string()/>
+                        <button class="button small danger" type="submit" data-testid="end-room">{t!(i18n, end_room)}</button>
+                    </ActionForm>
+                }.into_any()
+            } else {
+                view! { <span class="state ended" data-testid="room-ended">{t!(i18n, ended_badge)}</span> }.into_any()
+            }}
         </header>
         <section class="panel">
             <h2>{t!(i18n, bound_goods)}</h2>

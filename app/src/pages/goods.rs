@@ -101,6 +101,12 @@ fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>) -
     let first_in_stock = goods.skus.iter().position(|k| k.stock > 0).unwrap_or(0);
     let selected = RwSignal::new(first_in_stock);
     let quantity = RwSignal::new(1i64);
+    let intent = StoredValue::new(crate::checkout::PurchaseIntent::default());
+    Effect::new(move |_| {
+        if let Some(result) = place.value().get() {
+            intent.update_value(|i| i.answered(&result));
+        }
+    });
     let chosen = move || skus.with_value(|s| s.get(selected.get()).cloned());
     let rule = move || chosen().and_then(|k| sales.with_value(|s| s.iter().find(|r| r.sku_id == k.sku_id).cloned()));
     let user = Resource::new(|| (), |_| current_user());
@@ -179,13 +185,16 @@ fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>) -
                                                 disabled=move || place.pending().get() || chosen().is_none_or(|k| k.stock == 0)
                                                 on:click=move |_| {
                                                     let Some(sku) = chosen() else { return };
+                                                    let qty = quantity.get_untracked();
+                                                    let mut key = String::new();
+                                                    intent.update_value(|i| key = i.key_for(sku.sku_id, qty, attempt_key));
                                                     place.dispatch(PlaceOrder {
                                                         live_id,
                                                         sku_id: sku.sku_id,
-                                                        quantity: quantity.get_untracked(),
+                                                        quantity: qty,
                                                         tracking_code: source.tracking_code.clone(),
                                                         trace_id: source.trace_id.clone(),
-                                                        idempotency_key: attempt_key(),
+                                                        idempotency_key: key,
                                                     });
                                                 }>
                                                 {move || if place.pending().get() { t_string!(i18n, placing_order) } else { t_string!(i18n, buy_now) }}
@@ -217,7 +226,7 @@ fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>) -
     }
 }
 
-/// A fresh idempotency key per purchase attempt.
+/// A fresh idempotency key for a new purchase intent.
 fn attempt_key() -> String {
     #[cfg(feature = "hydrate")]
     {

@@ -20,6 +20,10 @@ pub const FAILED_LOGINS_PER_ACCOUNT: Limit = Limit { max: 10, window_secs: 300 }
 /// Order attempts per account (never per address: a shop's NAT or a load test
 /// sends many accounts' orders from one address).
 pub const ORDERS_PER_ACCOUNT: Limit = Limit { max: 120, window_secs: 60 };
+/// Rooms one account may create in an hour.
+pub const ROOMS_PER_ACCOUNT: Limit = Limit { max: 20, window_secs: 3600 };
+/// Products one account may create in an hour.
+pub const GOODS_PER_ACCOUNT: Limit = Limit { max: 200, window_secs: 3600 };
 
 #[derive(Clone)]
 pub struct RateLimiter {

@@ -1,8 +1,9 @@
 //! Level-2 compensation: an order event the request path could not publish is
 //! written to `live_order_sync_fail_log`, and its worker re-pushes due rows
 //! with exponential backoff and jitter, parking a row as `dead` after
-//! [`MAX_RETRIES`]. The console lists the rows of a streamer's rooms and can
-//! make one due now.
+//! [`MAX_RETRIES`]; rows that died because Redis was away come back by
+//! themselves once it answers again. The console lists the rows of a
+//! streamer's rooms and can make one due now.
 
 use std::time::Duration;
 
@@ -18,7 +19,10 @@ use sqlx::PgPool;
 use crate::{
     error::{Error, Result},
     events::Publisher,
-    startup::worker::{Step, Worker},
+    startup::{
+        redis::Redis,
+        worker::{Step, Worker},
+    },
 };
 
 pub const MAX_RETRIES: i32 = 8;
@@ -188,9 +192,34 @@ pub async fn retry_now(db: &PgPool, publisher: &Publisher, owner: UserId, id: i6
     Ok(())
 }
 
+/// Rows revived at most per pass.
+const REVIVE_BATCH: i64 = 100;
+
+/// Rows that went `dead` because Redis was unreachable (an outage that
+/// outlasted every retry) come back once Redis answers again, a bounded batch
+/// per pass; each then gets its retries anew. Rows that died of anything else
+/// stay for a person to look at. Returns how many came back.
+pub async fn revive_after_outage(db: &PgPool) -> Result<u64> {
+    let revived = sqlx::query(
+        "UPDATE live_order_sync_fail_log SET state = 'pending', retry_count = 0, next_retry_at = now(), updated_at = now()
+          WHERE id IN (SELECT id FROM live_order_sync_fail_log
+                        WHERE state = 'dead' AND last_error_code IN ('redis_unreachable', 'redis_timeout')
+                        ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)",
+    )
+    .bind(REVIVE_BATCH)
+    .execute(db)
+    .await?
+    .rows_affected();
+    if revived > 0 {
+        tracing::info!(revived, "Redis answers again; fail-log rows that died in the outage are retried");
+    }
+    Ok(revived)
+}
+
 /// The fail-log worker of this process.
 pub struct Retrier {
     pub db: PgPool,
+    pub redis: Redis,
     pub publisher: Publisher,
 }
 
@@ -205,6 +234,9 @@ impl Worker for Retrier {
     }
 
     async fn step(&mut self) -> anyhow::Result<Step> {
+        if self.redis.ping(Duration::from_millis(300)).await {
+            revive_after_outage(&self.db).await?;
+        }
         retry_due(&self.db, &self.publisher).await?;
         Ok(Step::Idle)
     }

@@ -21,7 +21,7 @@ const ABANDONED_AFTER: Duration = Duration::from_secs(30);
 pub async fn sweep(db: &PgPool, gate: &Gate, older_than: Duration) -> Result<usize> {
     let cutoff = Utc::now().timestamp_millis() - older_than.as_millis() as i64;
     let mut settled = 0;
-    for live_id in rooms::live_ids(db).await? {
+    for live_id in rooms::active_ids(db).await? {
         for xid in gate.open_before(live_id, cutoff).await? {
             if orders::committed(db, &xid).await? {
                 gate.confirm(live_id, &xid).await?;

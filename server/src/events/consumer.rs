@@ -2,9 +2,10 @@
 //! one consumer of the group. An entry is decoded into its stream's closed
 //! event enum and acknowledged only after its handler succeeded; entries left
 //! pending by a consumer that died (or whose handler failed) are claimed again
-//! once idle for `claim_idle`; an entry that keeps failing goes to the stream's
-//! dead-letter stream after `MAX_DELIVERIES`, and one that cannot be read is
-//! parked in Postgres ([`super::parked`]).
+//! once idle for `claim_idle`. An entry that cannot be read, or whose handler
+//! keeps failing while the stores answer (`MAX_DELIVERIES`), becomes a dead
+//! letter in Postgres ([`super::parked`]); a failure because Postgres or Redis
+//! is down never does: the entry waits, pending, for the store to return.
 
 use std::time::Duration;
 
@@ -148,11 +149,18 @@ impl<H: Handler> GroupConsumer<H> {
         let delivery = Delivery { event_id: entry.event_id, live_id: entry.live_id, event };
         match self.handler.handle(&delivery).await {
             Ok(()) => self.ack(raw).await,
+            // A store that is down or busy is no fault of the event: it stays
+            // pending and is claimed again, however long the outage lasts.
+            Err(err) if err.is_transient() => {
+                tracing::warn!(error = %err, event_id = entry.event_id, "store unavailable; the event waits");
+                Ok(())
+            }
             Err(err) => {
                 let deliveries = self.deliveries(&raw.id).await.unwrap_or(0);
-                tracing::warn!(error = ?err, event_id = entry.event_id, deliveries, "event handler failed; will retry");
+                tracing::warn!(error = %err, event_id = entry.event_id, deliveries, "event handler failed; will retry");
                 if deliveries >= MAX_DELIVERIES {
-                    self.dead_letter(raw, &format!("{err}")).await?;
+                    let detail = err.to_string();
+                    self.park(raw, Some(&entry), ParkReason::HandlerFailed, &detail).await?;
                 }
                 Ok(())
             }
@@ -177,19 +185,6 @@ impl<H: Handler> GroupConsumer<H> {
         let pending: redis::streams::StreamPendingCountReply =
             conn.xpending_count(&self.stream_key, &self.group, entry_id, entry_id, 1).await?;
         Ok(pending.ids.first().map(|p| p.times_delivered).unwrap_or(0))
-    }
-
-    async fn dead_letter(&self, raw: &StreamId, reason: &str) -> Result<()> {
-        let mut conn = self.redis.conn.clone();
-        let mut fields: Vec<(String, String)> = raw
-            .map
-            .iter()
-            .filter_map(|(k, v)| redis::from_redis_value_ref::<String>(v).ok().map(|v| (k.clone(), v)))
-            .collect();
-        fields.push(("dead_reason".into(), reason.to_owned()));
-        fields.push(("group".into(), self.group.clone()));
-        let _: String = conn.xadd(self.redis.keys.dead_letters(H::Event::STREAM), "*", &fields).await?;
-        self.ack(raw).await
     }
 }
 

@@ -18,6 +18,7 @@ mod stream;
 pub use consumer::{Delivery, GroupConsumer, Handler};
 pub use fanout::Fanout;
 pub use outbox::enqueue;
+pub use parked::{list as dead_letters, replay as replay_dead_letters};
 pub use publish::Publisher;
 pub use relay::Relay;
 pub use stream::Stream;

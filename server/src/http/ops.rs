@@ -1,5 +1,7 @@
-//! Operations on the data in Redis: rebuilding every room's goods cache from
-//! Postgres (also `server rebuild-cache` on the command line).
+//! Operations: rebuilding every room's goods cache from Postgres (operators
+//! only, also `server rebuild-cache` on the command line), and a streamer's
+//! view of what failed in their rooms: order-event sync failures and dead
+//! letters, each with a retry.
 
 use app::ports::Console as _;
 use axum::{extract::State, http::StatusCode, Json};
@@ -23,8 +25,8 @@ pub async fn rebuild_cache(
     State(state): State<AppState>,
     Caller(user): Caller,
 ) -> Result<(StatusCode, Json<Rebuilt>), ApiError> {
-    if user.role != app::model::Role::Streamer {
-        return Err(ApiError::new(super::error::ErrorCode::Forbidden, "only streamers can do this"));
+    if !state.operators.allows(&user) {
+        return Err(ApiError::new(super::error::ErrorCode::Forbidden, "only operators can do this"));
     }
     let rooms = state.cache.rebuild_all().await?;
     Ok((StatusCode::OK, Json(Rebuilt { rooms })))
@@ -53,4 +55,30 @@ pub async fn retry_sync_failure(
         id.parse().ok().filter(|i| *i > 0).ok_or_else(|| ApiError::bad_request("id must be a positive integer"))?;
     state.console.retry_sync_failure(&user, id).await?;
     Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Replayed {
+    pub replayed: u64,
+}
+
+#[utoipa::path(get, path = "/ops/dead-letters", tag = "operations",
+    responses((status = 200, body = [app::model::DeadLetter]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn dead_letters(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+) -> Result<Json<Vec<app::model::DeadLetter>>, ApiError> {
+    Ok(Json(state.console.dead_letters(&user, None).await?))
+}
+
+#[utoipa::path(post, path = "/ops/dead-letters/retry", tag = "operations",
+    responses((status = 202, body = Replayed), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn retry_dead_letters(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+) -> Result<(StatusCode, Json<Replayed>), ApiError> {
+    let replayed = state.console.retry_dead_letters(&user, None).await?;
+    Ok((StatusCode::ACCEPTED, Json(Replayed { replayed })))
 }

@@ -127,3 +127,16 @@ pub async fn explain(
     let spu_id = state.console.explain(&user, live_id, body.spu_id).await?;
     Ok(Json(Explaining { live_id, spu_id }))
 }
+
+#[utoipa::path(post, path = "/live/{live_id}/end", tag = "streamer", params(("live_id" = i64, Path)),
+    responses((status = 200, body = Room), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn end_room(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(live_id): Path<String>,
+) -> Result<Json<Room>, ApiError> {
+    let live_id = path_id(&live_id)?;
+    Ok(Json(state.console.end_room(&user, live_id).await?))
+}

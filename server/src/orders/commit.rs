@@ -3,6 +3,8 @@
 //! `OrderCreatedEvent` outbox row, the rooms' `stock` events and the order's
 //! funnel row, committed together or not at all.
 
+use std::time::Duration;
+
 use app::{
     error::{AppError, Reason},
     events::{OrderCreated, OrderEvent},
@@ -63,15 +65,20 @@ pub struct Attempt<'a> {
     pub order: &'a ValidOrder,
     pub skus: &'a [SkuRow],
     pub rules: &'a [SaleRule],
+    /// Longest one statement may run; past it the order answers 503.
+    pub statement_timeout: Duration,
 }
 
 #[tracing::instrument(skip_all, fields(xid = %attempt.xid))]
 pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Result<Committed, Failed> {
-    let Attempt { user, key, xid, order, skus, rules } = attempt;
+    let Attempt { user, key, xid, order, skus, rules, statement_timeout } = attempt;
     faults.hit("after_reserve").await.map_err(Error::from)?;
     let live_id = order.request.live_id;
     let mut tx = db.begin().await?;
-    sqlx::query("SET LOCAL statement_timeout = '10s'").execute(&mut *tx).await?;
+    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+        .bind(format!("{}ms", statement_timeout.as_millis().max(1)))
+        .execute(&mut *tx)
+        .await?;
     sales::check_limits(&mut tx, user, order, rules).await?;
     let mut total = 0i64;
     // Rows are locked in SKU order, so concurrent multi-item orders cannot deadlock.

@@ -9,6 +9,7 @@
 //! commit releases the hold; `compensation` settles attempts that died
 //! half-way. [`sales`] holds the flash-sale rules, [`receipt`] reads orders back.
 
+mod claim;
 mod commit;
 mod ids;
 mod place;
@@ -17,6 +18,6 @@ mod request;
 mod sales;
 
 pub use ids::{OrderSn, Quantity, Xid};
-pub use place::Orders;
-pub use receipt::committed;
+pub use place::{Orders, OrdersParts};
+pub use receipt::{committed, committed_among};
 pub use sales::{set as set_sale, shown as sales_shown, SaleRule};

@@ -1,19 +1,25 @@
 //! Placing an order, orchestration only: one code path behind
 //! `POST /api/orders` and the web page's server function (the `Ordering`
-//! port). Each attempt gets an XID, holds its stock at the gate, commits in
-//! one transaction (`commit`), and after the commit publishes its event and
-//! confirms the hold; any failure before the commit releases the hold.
+//! port). One attempt at a time per idempotency key (`claim`: a retry waits
+//! for the answer of the attempt in flight); each attempt gets an XID, holds
+//! its stock at the gate, commits in one transaction (`commit`), and after the
+//! commit publishes its event and confirms the hold; any failure before the
+//! commit releases the hold.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use app::{
-    error::AppError,
+    error::{AppError, Reason},
     ids::{LiveId, UserId},
     model::{OrderReceipt, OrderRequest, PlacedOrder, RoomStatus, SessionUser},
 };
 use sqlx::PgPool;
 
 use super::{
+    claim::Claims,
     commit::{commit, Attempt, Committed, Failed},
     receipt,
     request::{self, IdempotencyKey, ValidOrder},
@@ -28,11 +34,15 @@ use crate::{
     faults::Faults,
     goods::SkuRow,
     rooms,
+    startup::redis::Redis,
     stock::{self, Hold, StockGate},
 };
 
 /// Longest an order transaction may take; the sweeper waits longer than this.
 const ATTEMPT_DEADLINE: Duration = Duration::from_secs(20);
+/// How long an attempt holds its key's claim at most, and a retry waits for it.
+const CLAIM_TTL: Duration = Duration::from_secs(25);
+const CLAIM_POLL: Duration = Duration::from_millis(50);
 
 pub struct Orders {
     db: PgPool,
@@ -43,19 +53,37 @@ pub struct Orders {
     /// Armed by the fault-injection tests (a no-op without the `faults` feature).
     pub faults: Faults,
     limiter: RateLimiter,
+    claims: Claims,
+    statement_timeout: Duration,
+}
+
+/// What `Orders` is built from.
+pub struct OrdersParts {
+    pub db: PgPool,
+    pub redis: Redis,
+    pub stock: Arc<StockGate>,
+    pub publisher: Publisher,
+    pub relay: Relay,
+    pub goods_cache: Arc<GoodsCache>,
+    pub faults: Faults,
+    pub limiter: RateLimiter,
+    pub statement_timeout: Duration,
 }
 
 impl Orders {
-    pub fn new(
-        db: PgPool,
-        stock: Arc<StockGate>,
-        publisher: Publisher,
-        relay: Relay,
-        goods_cache: Arc<GoodsCache>,
-        faults: Faults,
-        limiter: RateLimiter,
-    ) -> Self {
-        Self { db, stock, publisher, relay, goods_cache, faults, limiter }
+    pub fn new(parts: OrdersParts) -> Self {
+        let OrdersParts { db, redis, stock, publisher, relay, goods_cache, faults, limiter, statement_timeout } = parts;
+        Self {
+            db,
+            stock,
+            publisher,
+            relay,
+            goods_cache,
+            faults,
+            limiter,
+            claims: Claims::new(redis),
+            statement_timeout,
+        }
     }
 
     #[tracing::instrument(skip_all, fields(%user, live_id = %request.live_id, xid))]
@@ -64,18 +92,38 @@ impl Orders {
             return Err(AppError::RateLimited.into());
         }
         let order = request::validate(request)?;
-        if let Some(existing) = receipt::existing(&self.db, user, key, &order.fingerprint).await? {
-            return Ok(PlacedOrder { receipt: existing, created: false });
+        let waiting_until = Instant::now() + CLAIM_TTL;
+        loop {
+            if let Some(existing) = receipt::existing(&self.db, user, key, &order.fingerprint).await? {
+                return Ok(PlacedOrder { receipt: existing, created: false });
+            }
+            let xid = Xid::mint();
+            tracing::Span::current().record("xid", xid.as_str());
+            match self.claims.claim(user, key, &xid, CLAIM_TTL).await {
+                Ok(true) => {
+                    let placed = self.attempt(user, key, &order, &xid).await;
+                    self.claims.release(user, key, &xid).await;
+                    return placed;
+                }
+                // Another attempt with this key is in flight: wait for its answer.
+                Ok(false) if Instant::now() < waiting_until => tokio::time::sleep(CLAIM_POLL).await,
+                Ok(false) => return Err(AppError::Conflict(Reason::IdempotencyInFlight).into()),
+                // No claim without Redis: the order's unique key keeps it to one order.
+                Err(err) if err.is_unreachable() => return self.attempt(user, key, &order, &xid).await,
+                Err(err) => return Err(err),
+            }
         }
-        let live_id = order.request.live_id;
-        let skus = self.bound_skus(live_id, &order).await?;
-        let rules = sales::rules_for(&self.db, &order).await?;
+    }
 
-        let xid = Xid::mint();
-        tracing::Span::current().record("xid", xid.as_str());
-        let hold = self.stock.hold(live_id, &xid, &order.items).await?;
+    /// One attempt under `xid`: hold the stock, commit, then publish and confirm.
+    async fn attempt(&self, user: UserId, key: &IdempotencyKey, order: &ValidOrder, xid: &Xid) -> Result<PlacedOrder> {
+        let live_id = order.request.live_id;
+        let skus = self.bound_skus(live_id, order).await?;
+        let rules = sales::rules_for(&self.db, order).await?;
+        let hold = self.stock.hold(live_id, xid, &order.items).await?;
         let reserved = matches!(hold, Hold::Reserved);
-        let attempt = Attempt { user, key, xid: &xid, order: &order, skus: &skus, rules: &rules };
+        let attempt =
+            Attempt { user, key, xid, order, skus: &skus, rules: &rules, statement_timeout: self.statement_timeout };
         // The attempt cannot outlive the sweeper's patience: dropping the
         // transaction at the deadline rolls it back.
         let outcome = tokio::time::timeout(ATTEMPT_DEADLINE, commit(&self.db, &self.faults, attempt))
@@ -85,7 +133,7 @@ impl Orders {
         match outcome {
             Ok(committed) => {
                 if reserved {
-                    self.stock.confirm(live_id, &xid).await;
+                    self.stock.confirm(live_id, xid).await;
                 }
                 self.after_commit(&committed, &skus).await;
                 Ok(PlacedOrder { receipt: committed.receipt, created: true })
@@ -94,7 +142,7 @@ impl Orders {
                 let err = match failed {
                     Failed::Before(err) => {
                         if reserved {
-                            self.stock.release(live_id, &xid).await;
+                            self.stock.release(live_id, xid).await;
                         }
                         err
                     }
@@ -114,12 +162,12 @@ impl Orders {
     async fn bound_skus(&self, live_id: LiveId, order: &ValidOrder) -> Result<Vec<SkuRow>> {
         match rooms::status(&self.db, live_id).await? {
             None => return Err(AppError::not_found("live room").into()),
-            Some(RoomStatus::Ended) => return Err(AppError::Invalid(app::error::Reason::RoomEnded).into()),
+            Some(RoomStatus::Ended) => return Err(AppError::Conflict(Reason::RoomEnded).into()),
             Some(RoomStatus::Live) => {}
         }
         let rows = stock::bound_skus(&self.db, live_id, &order.sku_ids()).await?;
         if rows.len() != order.items.len() {
-            return Err(AppError::Invalid(app::error::Reason::SkuNotInRoom).into());
+            return Err(AppError::Invalid(Reason::SkuNotInRoom).into());
         }
         Ok(rows)
     }

@@ -83,6 +83,17 @@ pub async fn existing(
     }
 }
 
+/// Which of these attempts committed an order.
+pub async fn committed_among(db: &PgPool, xids: &[Xid]) -> Result<Vec<Xid>> {
+    if xids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<&str> = xids.iter().map(Xid::as_str).collect();
+    let found: Vec<String> =
+        sqlx::query_scalar("SELECT xid FROM orders WHERE xid = ANY($1)").bind(&names).fetch_all(db).await?;
+    found.into_iter().map(|x| Ok(Xid::try_from(x).map_err(anyhow::Error::from)?)).collect()
+}
+
 /// Whether the attempt `xid` committed an order.
 pub async fn committed(db: &PgPool, xid: &Xid) -> Result<bool> {
     let committed = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM orders WHERE xid = $1)")

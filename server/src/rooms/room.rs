@@ -3,13 +3,15 @@
 
 use app::{
     error::{AppError, Field, Reason},
+    events::{RoomEvent, RoomStatusChanged},
     ids::{LiveId, UserId},
-    model::{NewRoom, Room, RoomStatus, RoomSummary},
+    model::{NewRoom, Room, RoomStatus, RoomSummary, StreamStatus},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::{error::Result, goods::text};
+use super::ownership::lock_owned_room;
+use crate::{error::Result, events::enqueue, goods::text};
 
 #[derive(sqlx::FromRow)]
 struct RoomRow {
@@ -110,15 +112,49 @@ pub async fn status(db: &PgPool, live_id: LiveId) -> Result<Option<RoomStatus>> 
     status.map(|s| RoomStatus::try_from(s).map_err(|e| anyhow::Error::from(e).into())).transpose()
 }
 
-/// Every room's id (rebuilding every cache).
-pub async fn all_ids(db: &PgPool) -> Result<Vec<LiveId>> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM live_rooms ORDER BY id").fetch_all(db).await?;
+/// Ends the room (its owner only); ending an ended room changes nothing.
+/// Viewers are told with a `room_status` event, which also rebuilds the cache.
+pub async fn end(db: &PgPool, owner: UserId, live_id: LiveId) -> Result<Room> {
+    let mut tx = db.begin().await?;
+    lock_owned_room(&mut tx, live_id, owner).await?;
+    let ended =
+        sqlx::query("UPDATE live_rooms SET status = 'ended', ended_at = now() WHERE id = $1 AND status = 'live'")
+            .bind(live_id.get())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if ended > 0 {
+        let event = RoomStatusChanged { live_id, stream_status: StreamStatus::Ended };
+        enqueue(&mut tx, live_id, &RoomEvent::RoomStatus(event)).await?;
+    }
+    let (room, _) = find_with_version(&mut tx, live_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("room {live_id} vanished inside its own transaction"))?;
+    tx.commit().await?;
+    Ok(room)
+}
+
+/// Rooms the background sweeps still have work in: live, ended within the
+/// last hour (attempts in flight when it ended), or holding pending fail-log
+/// rows or unpaid orders.
+pub async fn active_ids(db: &PgPool) -> Result<Vec<LiveId>> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT r.id FROM live_rooms r
+          WHERE r.status = 'live'
+             OR r.ended_at > now() - interval '1 hour'
+             OR EXISTS (SELECT 1 FROM live_order_sync_fail_log f WHERE f.live_id = r.id AND f.state = 'pending')
+             OR EXISTS (SELECT 1 FROM orders o WHERE o.live_id = r.id AND o.status = 'created'
+                          AND o.created_at > now() - interval '1 day')
+          ORDER BY r.id",
+    )
+    .fetch_all(db)
+    .await?;
     ids.into_iter().map(|id| LiveId::new(id).map_err(|e| anyhow::Error::from(e).into())).collect()
 }
 
-/// The ids of the rooms that are live (what the sweeps visit).
-pub async fn live_ids(db: &PgPool) -> Result<Vec<LiveId>> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM live_rooms WHERE status = 'live'").fetch_all(db).await?;
+/// Every room's id (rebuilding every cache).
+pub async fn all_ids(db: &PgPool) -> Result<Vec<LiveId>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM live_rooms ORDER BY id").fetch_all(db).await?;
     ids.into_iter().map(|id| LiveId::new(id).map_err(|e| anyhow::Error::from(e).into())).collect()
 }
 

@@ -12,18 +12,18 @@ use tokio_util::sync::CancellationToken;
 
 use super::{config::Config, db, demo, redis::Redis, state::AppState, worker::Workers};
 use crate::{
-    auth::{Accounts, RateLimiter},
+    auth::{Accounts, Operators, RateLimiter},
     cache::{GoodsCache, RoomCache, RoomCacheBuilder},
     catalog::Catalog,
     compensation::{Retrier, Sweeper},
-    console::Console,
+    console::{Console, ConsoleParts},
     events::{Fanout, GroupConsumer, Publisher, Relay},
     faults::Faults,
     http,
     metrics::Metrics,
-    orders::Orders,
+    orders::{Orders, OrdersParts},
     stats::LiveOrderStatisticProcessor,
-    stock::{Recovery, StockGate},
+    stock::{Reconciler, Recovery, StockGate},
 };
 
 pub struct Application {
@@ -47,12 +47,12 @@ impl Application {
         let relay = Relay::new(db.clone(), redis.clone());
         let cache = Arc::new(RoomCache::new(db.clone(), redis.clone()));
         let goods_cache = Arc::new(GoodsCache::new(db.clone(), redis.clone()));
-        let stock = Arc::new(StockGate::new(db.clone(), redis.clone()));
+        let metrics = Metrics::new();
+        let stock = Arc::new(StockGate::new(db.clone(), redis.clone(), metrics.clone()));
         let publisher = Publisher::new(db.clone(), redis.clone(), faults.clone());
         let limiter = RateLimiter::new(redis.clone(), config.rate_limits);
         let fanout = Fanout::new(redis.clone(), workers.clone(), shutdown.clone());
         let links = Arc::new(config.links.clone());
-        let metrics = Metrics::new();
         let state = AppState {
             leptos: config.leptos.clone(),
             metrics,
@@ -64,22 +64,27 @@ impl Application {
                 goods_cache.clone(),
                 links.clone(),
             )),
-            console: Arc::new(Console::new(
-                db.clone(),
-                relay.clone(),
-                goods_cache.clone(),
-                publisher.clone(),
-                stock.clone(),
-            )),
-            orders: Arc::new(Orders::new(
-                db.clone(),
-                stock.clone(),
-                publisher.clone(),
-                relay.clone(),
-                goods_cache.clone(),
+            console: Arc::new(Console::new(ConsoleParts {
+                db: db.clone(),
+                redis: redis.clone(),
+                relay: relay.clone(),
+                goods_cache: goods_cache.clone(),
+                publisher: publisher.clone(),
+                stock: stock.clone(),
+                limiter: limiter.clone(),
+            })),
+            orders: Arc::new(Orders::new(OrdersParts {
+                db: db.clone(),
+                redis: redis.clone(),
+                stock: stock.clone(),
+                publisher: publisher.clone(),
+                relay: relay.clone(),
+                goods_cache: goods_cache.clone(),
                 faults,
                 limiter,
-            )),
+                statement_timeout: config.order_statement_timeout,
+            })),
+            operators: Arc::new(Operators::new(config.operators.clone())),
             cache,
             goods_cache,
             fanout,
@@ -129,7 +134,8 @@ impl Application {
 }
 
 /// The background loops of this process: the two consumer groups, the outbox
-/// relay, the fail-log retrier, the sweeper and the gate's recovery.
+/// relay, the fail-log retrier, the sweeper, the stock reconciler and the
+/// gate's recovery.
 async fn start_workers(
     state: &AppState,
     config: &Config,
@@ -143,8 +149,9 @@ async fn start_workers(
     let stats = LiveOrderStatisticProcessor { db: db.clone(), redis: redis.clone(), fanout: state.fanout.clone() };
     GroupConsumer::start(workers, db.clone(), redis.clone(), config.claim_idle, stats).await?;
     workers.spawn(state.relay.clone(), Some(state.relay.wake()));
-    workers.spawn(Retrier { db: db.clone(), publisher }, None);
+    workers.spawn(Retrier { db: db.clone(), redis: redis.clone(), publisher }, None);
     workers.spawn(Sweeper { db: db.clone(), gate: stock.gate().clone() }, None);
+    workers.spawn(Reconciler { db: db.clone(), stock: stock.clone(), every: config.reconcile_every }, None);
     workers.spawn(Recovery(stock), None);
     Ok(())
 }

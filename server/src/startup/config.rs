@@ -30,6 +30,14 @@ pub struct Config {
     pub claim_idle: Duration,
     /// The app's deep-link identity and store fallbacks.
     pub links: Links,
+    /// Usernames allowed the global operations (`LIVE_OPERATORS`), lowercased.
+    pub operators: Vec<String>,
+    /// How often each process reconciles the gate's counters of active rooms
+    /// with Postgres (`LIVE_RECONCILE_INTERVAL_MS`).
+    pub reconcile_every: Duration,
+    /// Longest one statement of an order transaction may run before the order
+    /// answers 503 (`LIVE_ORDER_STATEMENT_TIMEOUT_MS`).
+    pub order_statement_timeout: Duration,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/live_commerce";
@@ -70,15 +78,28 @@ impl Config {
             demo_data: parse_flag("LIVE_DEMO_DATA", var("LIVE_DEMO_DATA"), true)?,
             rate_limits: !matches!(var("LIVE_RATE_LIMITS").as_deref(), Some("off" | "0" | "false")),
             cookie_secure: parse_flag("LIVE_COOKIE_SECURE", var("LIVE_COOKIE_SECURE"), false)?,
-            claim_idle: Duration::from_millis(
-                var("LIVE_CLAIM_IDLE_MS")
-                    .map(|v| v.parse::<u64>().context("LIVE_CLAIM_IDLE_MS must be milliseconds"))
-                    .transpose()?
-                    .unwrap_or(30_000),
-            ),
+            claim_idle: millis("LIVE_CLAIM_IDLE_MS", var("LIVE_CLAIM_IDLE_MS"), 30_000)?,
             links: Links::from_vars(var)?,
+            operators: var("LIVE_OPERATORS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|name| name.trim().to_ascii_lowercase())
+                .filter(|name| !name.is_empty())
+                .collect(),
+            reconcile_every: millis("LIVE_RECONCILE_INTERVAL_MS", var("LIVE_RECONCILE_INTERVAL_MS"), 5_000)?,
+            order_statement_timeout: millis(
+                "LIVE_ORDER_STATEMENT_TIMEOUT_MS",
+                var("LIVE_ORDER_STATEMENT_TIMEOUT_MS"),
+                10_000,
+            )?,
         })
     }
+}
+
+fn millis(name: &str, value: Option<String>, default: u64) -> anyhow::Result<Duration> {
+    let ms =
+        value.map(|v| v.trim().parse::<u64>().with_context(|| format!("{name} must be milliseconds"))).transpose()?;
+    Ok(Duration::from_millis(ms.unwrap_or(default)))
 }
 
 fn parse_flag(name: &str, value: Option<String>, default: bool) -> anyhow::Result<bool> {
@@ -137,6 +158,14 @@ mod tests {
         assert!(config(&[("LIVE_IOS_STORE_URL", "http://insecure.example")]).is_err());
         let c = config(&[("LIVE_IOS_APP_IDS", "T1.a.b, T2.c.d")]).unwrap();
         assert_eq!(c.links.ios_app_ids, ["T1.a.b", "T2.c.d"]);
+    }
+
+    #[test]
+    fn operators_are_usernames_matched_whatever_their_case_and_none_by_default() {
+        assert!(config(&[]).unwrap().operators.is_empty());
+        let c = config(&[("LIVE_OPERATORS", " Alice, bob ,,")]).unwrap();
+        assert_eq!(c.operators, ["alice", "bob"]);
+        assert!(config(&[("LIVE_RECONCILE_INTERVAL_MS", "soon")]).is_err());
     }
 
     #[test]

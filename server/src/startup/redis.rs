@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use app::ids::{LiveId, SkuId, SpuId};
+use app::ids::{LiveId, SkuId, SpuId, UserId};
 use redis::aio::ConnectionManager;
 
 use crate::{events::Stream, orders::Xid};
@@ -40,7 +40,17 @@ impl Keyspace {
 
     /// One order attempt's reserved items (a hash: stock key → quantity).
     pub fn reservation(&self, live_id: LiveId, xid: &Xid) -> String {
-        format!("{}:resv:{xid}", self.room_prefix(live_id))
+        format!("{}{xid}", self.reservation_prefix(live_id))
+    }
+
+    /// What every reservation key of a room starts with (scripts append the XID).
+    pub fn reservation_prefix(&self, live_id: LiveId) -> String {
+        format!("{}:resv:", self.room_prefix(live_id))
+    }
+
+    /// The claim an order attempt holds on its (user, idempotency key) while in flight.
+    pub fn order_claim(&self, user: UserId, key_digest: &str) -> String {
+        format!("{}order-claim:{{{user}}}:{key_digest}", self.prefix)
     }
 
     /// The room's open attempts by start time (a sorted set, for the sweeper).
@@ -78,11 +88,6 @@ impl Keyspace {
         format!("{}{}", self.prefix, name)
     }
 
-    /// Where a stream's entries go after failing too often (`stream:orders:dead`).
-    pub fn dead_letters(&self, stream: Stream) -> String {
-        format!("{}:dead", self.stream(stream))
-    }
-
     /// A fixed-window rate-limit counter.
     pub fn rate_limit(&self, scope: &str, subject: &str, window: u64) -> String {
         format!("{}rl:{}:{}:{}", self.prefix, scope, subject, window)
@@ -101,9 +106,17 @@ impl Redis {
     /// Connects, retrying for a while so the server may start before Redis does.
     pub async fn connect(url: &str, prefix: &str) -> anyhow::Result<Self> {
         let client = redis::Client::open(url).context("REDIS_URL is not a Redis URL")?;
+        // Fail fast while Redis is away: every caller has a path without it
+        // (Postgres decides orders, limits let calls through, events wait in
+        // the outbox), so a command must not spend seconds reconnecting.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(300))
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(Duration::from_secs(2)));
         let mut last_err = None;
         for _ in 0..20 {
-            match client.get_connection_manager().await {
+            match client.get_connection_manager_with_config(config.clone()).await {
                 Ok(conn) => return Ok(Self { client, conn, keys: Keyspace::new(prefix) }),
                 Err(err) => {
                     tracing::warn!(error = %err, "Redis not reachable yet; retrying");

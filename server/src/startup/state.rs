@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{redis::Redis, worker::Workers};
 use crate::{
-    auth::Accounts,
+    auth::{Accounts, Operators},
     cache::{GoodsCache, RoomCache},
     catalog::Catalog,
     console::Console,
@@ -37,6 +37,8 @@ pub struct AppState {
     pub relay: Relay,
     pub workers: Workers,
     pub links: Arc<Links>,
+    /// Who may run the global operations.
+    pub operators: Arc<Operators>,
     /// Mark the session cookie `Secure` (sites served over HTTPS).
     pub cookie_secure: bool,
     /// Cancelled at shutdown: background loops and event streams end.

@@ -47,6 +47,30 @@ redis.call('ZREM', KEYS[2], ARGV[1])
 return #items / 2
 "#;
 
+/// Sets a SKU's counter to Postgres's stock less what the room's open
+/// attempts hold, computed at the moment it writes, so no reserve, release or
+/// confirm in between is lost or counted twice. ARGV: Postgres's stock, the
+/// reservation key prefix, then the attempts known to have committed (their
+/// stock is already out of Postgres's figure, so they hold nothing).
+/// Returns `{had_counter, previous, now}`.
+const CORRECT: &str = r#"
+local committed = {}
+for i = 3, #ARGV do committed[ARGV[i]] = true end
+local held = 0
+for _, xid in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if not committed[xid] then
+    local q = redis.call('HGET', ARGV[2] .. xid, KEYS[1])
+    if q then held = held + tonumber(q) end
+  end
+end
+local now = tonumber(ARGV[1]) - held
+if now < 0 then now = 0 end
+local previous = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], now)
+if previous then return {1, tonumber(previous), now} end
+return {0, 0, now}
+"#;
+
 /// Sets a counter only where it is missing.
 const INIT: &str = r#"
 for i = 1, #KEYS do redis.call('SET', KEYS[i], ARGV[i], 'NX') end
@@ -61,12 +85,20 @@ pub enum Reserve {
     Missing(SkuId),
 }
 
+/// What a correction found and wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Correction {
+    pub previous: Option<i64>,
+    pub now: i64,
+}
+
 #[derive(Clone)]
 pub struct Gate {
     redis: Redis,
     reserve: redis::Script,
     release: redis::Script,
     init: redis::Script,
+    correct: redis::Script,
 }
 
 impl Gate {
@@ -76,6 +108,7 @@ impl Gate {
             reserve: redis::Script::new(RESERVE),
             release: redis::Script::new(RELEASE),
             init: redis::Script::new(INIT),
+            correct: redis::Script::new(CORRECT),
         }
     }
 
@@ -154,10 +187,22 @@ impl Gate {
         call.invoke_async::<i64>(&mut conn).await.map(|_| ())
     }
 
-    /// Overwrites a counter (reconciliation).
-    pub async fn set(&self, live_id: LiveId, sku_id: SkuId, stock: i64) -> redis::RedisResult<()> {
+    /// Corrects a counter from Postgres's `stock` (see [`CORRECT`]).
+    pub async fn correct(&self, live_id: LiveId, sku_id: SkuId, stock: i64, committed: &[Xid]) -> Result<Correction> {
+        let mut call = self.correct.prepare_invoke();
+        call.key(self.stock_key(live_id, sku_id))
+            .key(self.open_key(live_id))
+            .arg(stock)
+            .arg(self.redis.keys.reservation_prefix(live_id));
+        for xid in committed {
+            call.arg(xid.as_str());
+        }
         let mut conn = self.redis.conn.clone();
-        conn.set(self.stock_key(live_id, sku_id), stock).await
+        let reply: Vec<i64> = call.invoke_async(&mut conn).await?;
+        match reply.as_slice() {
+            [had, previous, now] => Ok(Correction { previous: (*had == 1).then_some(*previous), now: *now }),
+            _ => Err(anyhow::anyhow!("unexpected correction reply {reply:?}").into()),
+        }
     }
 
     pub async fn get(&self, live_id: LiveId, sku_id: SkuId) -> redis::RedisResult<Option<i64>> {
@@ -165,27 +210,10 @@ impl Gate {
         conn.get(self.stock_key(live_id, sku_id)).await
     }
 
-    /// Attempts opened before `before_ms` (the sweeper's candidates).
+    /// Attempts opened before `before_ms` (the sweeper's candidates), oldest first.
     pub async fn open_before(&self, live_id: LiveId, before_ms: i64) -> Result<Vec<Xid>> {
         let mut conn = self.redis.conn.clone();
-        let xids: Vec<String> = conn.zrangebyscore_limit(self.open_key(live_id), "-inf", before_ms, 0, 200).await?;
+        let xids: Vec<String> = conn.zrangebyscore(self.open_key(live_id), "-inf", before_ms).await?;
         xids.into_iter().map(|x| Xid::try_from(x).map_err(|e| anyhow::Error::from(e).into())).collect()
-    }
-
-    /// Quantity of `sku_id` held by the room's open attempts (for reconciliation).
-    pub async fn reserved(&self, live_id: LiveId, sku_id: SkuId) -> Result<i64> {
-        let xids: Vec<String> = {
-            let mut conn = self.redis.conn.clone();
-            conn.zrange(self.open_key(live_id), 0, -1).await?
-        };
-        let key = self.stock_key(live_id, sku_id);
-        let mut held = 0;
-        for xid in xids {
-            let xid = Xid::try_from(xid).map_err(anyhow::Error::from)?;
-            let mut conn = self.redis.conn.clone();
-            let qty: Option<i64> = conn.hget(self.resv_key(live_id, &xid), &key).await?;
-            held += qty.unwrap_or(0);
-        }
-        Ok(held)
     }
 }

@@ -3,7 +3,8 @@
 //! takes, stock edits, the `stock` events of every room showing a SKU); the
 //! Redis gate ([`gate`]) answers sold-out without touching Postgres and is
 //! used through [`reserve`], which falls back to Postgres alone while Redis is
-//! unreachable; [`reconcile`] brings the gate back to the record.
+//! unreachable; [`reconcile`] brings the gate back to the record, after a bind
+//! or a stock edit, periodically, and when Redis returns.
 
 mod gate;
 mod reconcile;
@@ -11,6 +12,6 @@ mod record;
 mod reserve;
 
 pub use gate::Gate;
-pub use reconcile::{reconcile, reconcile_sku, Drift};
-pub use record::{announce, bound_skus, set, take};
+pub use reconcile::{reconcile, Drift, Reconciler};
+pub use record::{announce, bound_skus, set, skus_of, take};
 pub use reserve::{Hold, Recovery, StockGate};

@@ -1,15 +1,30 @@
-//! Bringing the gate's counters back to the record: each bound SKU's counter
-//! is set to Postgres's stock minus what open attempts still hold. Run after a
-//! stock edit, when Redis answers again after an outage (before it gates
-//! again), and by hand (`server reconcile-stock`).
+//! Bringing the gate's counters back to the record: each SKU's counter is set
+//! to Postgres's stock less what the room's open attempts still hold.
+//!
+//! The order of the reads makes a correction err only upwards, never below
+//! the truth: Postgres's stock first, then the open attempts, then which of
+//! those committed (they hold nothing: their stock is already out of
+//! Postgres's figure), then the counter itself, written by one script that
+//! sums the reservations at the moment it writes. An attempt that commits
+//! between the reads can leave the counter a little high until the next pass;
+//! Postgres, which has the last word on every order, refuses what the gate
+//! let through. Run after a bind or a stock edit, on every process
+//! periodically for the rooms that are active ([`Reconciler`]), when Redis
+//! answers again after an outage, and by hand (`server reconcile-stock`).
+
+use std::{sync::Arc, time::Duration};
 
 use app::ids::{LiveId, SkuId};
 use sqlx::PgPool;
 
-use super::{gate::Gate, record};
-use crate::{error::Result, orders};
+use super::{gate::Gate, record, reserve::StockGate};
+use crate::{
+    error::Result,
+    orders, rooms,
+    startup::worker::{Step, Worker},
+};
 
-/// One SKU whose Redis stock differed from Postgres's.
+/// One SKU whose Redis stock differed from what it should hold.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Drift {
     pub live_id: LiveId,
@@ -18,49 +33,80 @@ pub struct Drift {
     pub expected: i64,
 }
 
-/// Confirms the open attempts of a room that did commit (their stock is
-/// already out of Postgres), so that only attempts still in doubt count as held.
-async fn settle_committed(db: &PgPool, gate: &Gate, live_id: LiveId) -> Result<()> {
-    for xid in gate.open_before(live_id, i64::MAX).await? {
-        if orders::committed(db, &xid).await? {
-            gate.confirm(live_id, &xid).await?;
-        }
+impl Drift {
+    /// How many units the correction moved (a missing counter counts as zero).
+    pub fn units(&self) -> u64 {
+        self.expected.abs_diff(self.redis.unwrap_or(0))
     }
-    Ok(())
 }
 
-/// What the counter should hold: Postgres's stock less what open attempts hold.
-async fn expected(gate: &Gate, live_id: LiveId, sku_id: SkuId, stock: i64) -> Result<i64> {
-    Ok((stock - gate.reserved(live_id, sku_id).await?).max(0))
-}
-
-/// Resets one SKU's gate stock in one room from Postgres (after a stock edit).
-pub async fn reconcile_sku(db: &PgPool, gate: &Gate, live_id: LiveId, sku_id: SkuId) -> Result<()> {
-    settle_committed(db, gate, live_id).await?;
-    let stock = record::current(db, &[sku_id]).await?.first().map(|(_, s)| *s).unwrap_or(0);
-    gate.set(live_id, sku_id, expected(gate, live_id, sku_id, stock).await?).await?;
-    Ok(())
-}
-
-/// Sets every bound SKU's gate stock to what it should hold; returns the
-/// drift it corrected.
-pub async fn reconcile(db: &PgPool, gate: &Gate) -> Result<Vec<Drift>> {
+/// Corrects the counters of one room's bound SKUs (all, or only `only`).
+pub async fn reconcile_room(db: &PgPool, gate: &Gate, live_id: LiveId, only: Option<&[SkuId]>) -> Result<Vec<Drift>> {
+    let stock = record::bound_in_room(db, live_id, only).await?;
+    if stock.is_empty() {
+        return Ok(Vec::new());
+    }
+    let open = gate.open_before(live_id, i64::MAX).await?;
+    let committed = orders::committed_among(db, &open).await?;
     let mut drift = Vec::new();
-    let mut settled: Option<LiveId> = None;
-    for (live_id, sku_id, stock) in record::bound_everywhere(db).await? {
-        if settled != Some(live_id) {
-            settle_committed(db, gate, live_id).await?;
-            settled = Some(live_id);
-        }
-        let expected = expected(gate, live_id, sku_id, stock).await?;
-        let current = gate.get(live_id, sku_id).await?;
-        if current != Some(expected) {
-            gate.set(live_id, sku_id, expected).await?;
-            drift.push(Drift { live_id, sku_id, redis: current, expected });
+    for (sku_id, pg_stock) in stock {
+        let correction = gate.correct(live_id, sku_id, pg_stock, &committed).await?;
+        if correction.previous != Some(correction.now) {
+            drift.push(Drift { live_id, sku_id, redis: correction.previous, expected: correction.now });
         }
     }
-    if !drift.is_empty() {
-        tracing::warn!(count = drift.len(), ?drift, "Redis stock drifted from Postgres; reset");
+    // The committed attempts are settled: their holds go.
+    for xid in &committed {
+        gate.confirm(live_id, xid).await?;
     }
     Ok(drift)
+}
+
+/// Corrects every bound SKU of the given rooms; returns the drift it corrected.
+async fn reconcile_rooms(db: &PgPool, gate: &Gate, rooms: Vec<LiveId>) -> Result<Vec<Drift>> {
+    let mut drift = Vec::new();
+    for live_id in rooms {
+        drift.extend(reconcile_room(db, gate, live_id, None).await?);
+    }
+    if !drift.is_empty() {
+        tracing::warn!(count = drift.len(), ?drift, "Redis stock drifted from Postgres; corrected");
+    }
+    Ok(drift)
+}
+
+/// Every room, ended or not (the command-line task).
+pub async fn reconcile(db: &PgPool, gate: &Gate) -> Result<Vec<Drift>> {
+    reconcile_rooms(db, gate, rooms::all_ids(db).await?).await
+}
+
+/// The rooms that are live or may still hold attempts (what the loop visits).
+pub async fn reconcile_active(db: &PgPool, gate: &Gate) -> Result<Vec<Drift>> {
+    reconcile_rooms(db, gate, rooms::active_ids(db).await?).await
+}
+
+/// The periodic reconciler of this process. Several processes may run it at
+/// once: each correction is computed where it is written.
+pub struct Reconciler {
+    pub db: PgPool,
+    pub stock: Arc<StockGate>,
+    pub every: Duration,
+}
+
+#[async_trait::async_trait]
+impl Worker for Reconciler {
+    fn name(&self) -> &'static str {
+        "stock-reconciler"
+    }
+
+    fn period(&self) -> Duration {
+        self.every
+    }
+
+    async fn step(&mut self) -> anyhow::Result<Step> {
+        if !self.stock.is_degraded() {
+            let drift = reconcile_active(&self.db, self.stock.gate()).await?;
+            self.stock.count_drift(&drift);
+        }
+        Ok(Step::Idle)
+    }
 }

@@ -40,19 +40,27 @@ pub async fn current(db: &PgPool, ids: &[SkuId]) -> Result<Vec<(SkuId, i64)>> {
     rows.into_iter().map(|(id, stock)| Ok((SkuId::new(id).map_err(anyhow::Error::from)?, i64::from(stock)))).collect()
 }
 
-/// Every bound SKU of every room with its stock, by room (reconciliation).
-pub async fn bound_everywhere(db: &PgPool) -> Result<Vec<(LiveId, SkuId, i64)>> {
-    let rows: Vec<(i64, i64, i32)> = sqlx::query_as(
-        "SELECT g.live_id, k.id, k.stock FROM live_room_goods g JOIN skus k ON k.spu_id = g.spu_id ORDER BY g.live_id, k.id",
+/// The stock of the SKUs bound to a room (all, or only `only`), for reconciliation.
+pub async fn bound_in_room(db: &PgPool, live_id: LiveId, only: Option<&[SkuId]>) -> Result<Vec<(SkuId, i64)>> {
+    let only: Option<Vec<i64>> = only.map(|ids| ids.iter().map(|s| s.get()).collect());
+    let rows: Vec<(i64, i32)> = sqlx::query_as(
+        "SELECT k.id, k.stock FROM live_room_goods g JOIN skus k ON k.spu_id = g.spu_id
+          WHERE g.live_id = $1 AND ($2::BIGINT[] IS NULL OR k.id = ANY($2)) ORDER BY k.id",
     )
+    .bind(live_id.get())
+    .bind(only)
     .fetch_all(db)
     .await?;
-    rows.into_iter()
-        .map(|(live, sku, stock)| {
-            let live_id = LiveId::new(live).map_err(anyhow::Error::from)?;
-            Ok((live_id, SkuId::new(sku).map_err(anyhow::Error::from)?, i64::from(stock)))
-        })
-        .collect()
+    rows.into_iter().map(|(sku, stock)| Ok((SkuId::new(sku).map_err(anyhow::Error::from)?, i64::from(stock)))).collect()
+}
+
+/// The SKUs of a product (a bind corrects their counters in the room).
+pub async fn skus_of(db: &PgPool, spu_id: SpuId) -> Result<Vec<SkuId>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM skus WHERE spu_id = $1 ORDER BY id")
+        .bind(spu_id.get())
+        .fetch_all(db)
+        .await?;
+    ids.into_iter().map(|id| Ok(SkuId::new(id).map_err(anyhow::Error::from)?)).collect()
 }
 
 /// Takes `qty` of `sku_id` if Postgres still has it; the stock left, or

@@ -1,12 +1,18 @@
 //! The stock gate as the order path uses it: reserve every item in Redis,
-//! refilling counters Redis lost from Postgres first; when Redis cannot be
-//! reached, let Postgres decide alone, a bounded number of orders at a time,
-//! until Redis answers again and its counters were reconciled ([`Recovery`]).
+//! refilling counters Redis lost from Postgres first.
+//!
+//! When a reserve fails because Redis cannot be reached, that attempt lets
+//! Postgres decide alone (a bounded number at a time) and marks its SKUs as
+//! dirty: their counters no longer include what Postgres sold, so each is
+//! corrected before it gates again. Only after [`DEGRADE_AFTER`] failures in a
+//! row does the whole process stop asking Redis; [`Recovery`] watches for
+//! Redis to answer again, corrects the dirty SKUs and lets the gate decide.
 
 use std::{
+    collections::HashSet,
     sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
+        atomic::{AtomicBool, AtomicU32, Ordering},
+        Arc, Mutex,
     },
     time::Duration,
 };
@@ -21,10 +27,12 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::{
     gate::{Gate, Reserve},
-    reconcile, record,
+    reconcile::{reconcile_room, Drift},
+    record,
 };
 use crate::{
     error::{Error, Result},
+    metrics::Metrics,
     orders::{Quantity, Xid},
     startup::{
         redis::Redis,
@@ -35,6 +43,8 @@ use crate::{
 /// While Redis is unreachable Postgres decides alone, this many orders at once.
 const PG_ONLY_CONCURRENCY: usize = 8;
 const PG_ONLY_WAIT: Duration = Duration::from_millis(500);
+/// Failed reserves in a row before the process stops asking Redis.
+pub const DEGRADE_AFTER: u32 = 3;
 
 /// How an attempt's stock is held until its transaction ends.
 pub enum Hold<'a> {
@@ -48,19 +58,26 @@ pub struct StockGate {
     db: PgPool,
     redis: Redis,
     gate: Gate,
-    /// Set when the gate failed; cleared once Redis answers again and its
-    /// counters were rebuilt from Postgres.
+    metrics: Arc<Metrics>,
+    /// Set after `DEGRADE_AFTER` failures in a row; cleared once Redis answers
+    /// again and the dirty counters were corrected.
     degraded: AtomicBool,
+    failures: AtomicU32,
+    /// SKUs (per room) that Postgres sold without the gate: corrected before use.
+    dirty: Mutex<HashSet<(LiveId, SkuId)>>,
     pg_only: Semaphore,
 }
 
 impl StockGate {
-    pub fn new(db: PgPool, redis: Redis) -> Self {
+    pub fn new(db: PgPool, redis: Redis, metrics: Arc<Metrics>) -> Self {
         Self {
             gate: Gate::new(redis.clone()),
             db,
             redis,
+            metrics,
             degraded: AtomicBool::new(false),
+            failures: AtomicU32::new(0),
+            dirty: Mutex::new(HashSet::new()),
             pg_only: Semaphore::new(PG_ONLY_CONCURRENCY),
         }
     }
@@ -75,16 +92,33 @@ impl StockGate {
         self.degraded.load(Ordering::Relaxed)
     }
 
+    /// Corrects one room's counters (all bound SKUs, or `only`) and counts the drift.
+    pub async fn reconcile_room(&self, live_id: LiveId, only: Option<&[SkuId]>) -> Result<Vec<Drift>> {
+        let drift = reconcile_room(&self.db, &self.gate, live_id, only).await?;
+        self.count_drift(&drift);
+        Ok(drift)
+    }
+
+    pub fn count_drift(&self, drift: &[Drift]) {
+        self.metrics.stock_drift_corrected.inc_by(drift.iter().map(Drift::units).sum());
+    }
+
     /// Holds every item's quantity for the attempt `xid`: `sold_out` when the
     /// gate says so, without touching Postgres.
     #[tracing::instrument(skip_all, fields(%live_id, %xid))]
     pub async fn hold(&self, live_id: LiveId, xid: &Xid, items: &[(SkuId, Quantity)]) -> Result<Hold<'_>> {
         if !self.is_degraded() {
             match self.reserve(live_id, xid, items).await {
-                Ok(()) => return Ok(Hold::Reserved),
+                Ok(()) => {
+                    self.failures.store(0, Ordering::Relaxed);
+                    return Ok(Hold::Reserved);
+                }
                 Err(err) if err.is_unreachable() => {
-                    tracing::warn!(error = %err, "Redis unreachable; Postgres decides alone");
-                    self.degraded.store(true, Ordering::Relaxed);
+                    let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+                    tracing::warn!(error = %err, failures, "Redis unreachable; Postgres decides this order alone");
+                    if failures >= DEGRADE_AFTER {
+                        self.degraded.store(true, Ordering::Relaxed);
+                    }
                     // If the script did run, the reservation is released (once) here or by the sweeper.
                     let _ = self.gate.release(live_id, xid).await;
                 }
@@ -95,10 +129,24 @@ impl StockGate {
             .await
             .map_err(|_| AppError::Unavailable)?
             .map_err(|_| AppError::Unavailable)?;
+        self.dirty.lock().expect("lock poisoned").extend(items.iter().map(|(sku, _)| (live_id, *sku)));
         Ok(Hold::Ungated(permit))
     }
 
+    /// The dirty SKUs among these, taken out of the dirty set.
+    fn take_dirty(&self, live_id: LiveId, skus: impl Iterator<Item = SkuId>) -> Vec<SkuId> {
+        let mut dirty = self.dirty.lock().expect("lock poisoned");
+        skus.filter(|sku| dirty.remove(&(live_id, *sku))).collect()
+    }
+
     async fn reserve(&self, live_id: LiveId, xid: &Xid, items: &[(SkuId, Quantity)]) -> Result<()> {
+        let dirty = self.take_dirty(live_id, items.iter().map(|(sku, _)| *sku));
+        if !dirty.is_empty() {
+            if let Err(err) = self.reconcile_room(live_id, Some(&dirty)).await {
+                self.dirty.lock().expect("lock poisoned").extend(dirty.iter().map(|sku| (live_id, *sku)));
+                return Err(err);
+            }
+        }
         for _ in 0..2 {
             match self.gate.reserve(live_id, xid, items, Utc::now().timestamp_millis()).await {
                 Ok(Reserve::Reserved) => return Ok(()),
@@ -134,10 +182,26 @@ impl StockGate {
             tracing::warn!(error = %err, %xid, "release failed; the sweeper will release it");
         }
     }
+
+    /// Corrects every dirty SKU; those that fail stay dirty.
+    async fn correct_dirty(&self) -> Result<()> {
+        let dirty: Vec<(LiveId, SkuId)> = self.dirty.lock().expect("lock poisoned").drain().collect();
+        let mut rooms: Vec<LiveId> = dirty.iter().map(|(live, _)| *live).collect();
+        rooms.sort_unstable();
+        rooms.dedup();
+        for live_id in rooms {
+            let skus: Vec<SkuId> = dirty.iter().filter(|(l, _)| *l == live_id).map(|(_, s)| *s).collect();
+            if let Err(err) = self.reconcile_room(live_id, Some(&skus)).await {
+                self.dirty.lock().expect("lock poisoned").extend(skus.iter().map(|sku| (live_id, *sku)));
+                return Err(err);
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Once Redis answers again, rebuilds its counters from Postgres and only
-/// then lets the gate decide again.
+/// Once Redis answers again, corrects the counters Postgres sold past while it
+/// was away and only then lets the gate decide again.
 pub struct Recovery(pub Arc<StockGate>);
 
 #[async_trait::async_trait]
@@ -153,9 +217,10 @@ impl Worker for Recovery {
     async fn step(&mut self) -> anyhow::Result<Step> {
         let stock = &self.0;
         if stock.is_degraded() && stock.redis.ping(Duration::from_millis(300)).await {
-            reconcile::reconcile(&stock.db, &stock.gate).await?;
+            stock.correct_dirty().await?;
+            stock.failures.store(0, Ordering::Relaxed);
             stock.degraded.store(false, Ordering::Relaxed);
-            tracing::info!("Redis is back; stock rebuilt from Postgres, gating again");
+            tracing::info!("Redis is back; the counters Postgres sold past were corrected, gating again");
         }
         Ok(Step::Idle)
     }

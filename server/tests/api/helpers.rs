@@ -149,7 +149,12 @@ pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) 
 impl TestApp {
     /// Registers an account through the API and returns it signed in.
     pub async fn register(&self, role: &str) -> TestUser {
-        let username = format!("u{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
+        self.register_as(&format!("u{}", &uuid::Uuid::new_v4().simple().to_string()[..12]), role).await
+    }
+
+    /// Registers an account with this username.
+    pub async fn register_as(&self, username: &str, role: &str) -> TestUser {
+        let username = username.to_owned();
         let response = reqwest::Client::new()
             .post(self.url("/api/auth/register"))
             .json(&json!({ "username": username, "password": "secret-pass-1", "role": role }))

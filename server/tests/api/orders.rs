@@ -387,7 +387,8 @@ async fn reconciliation_resets_drifted_redis_stock_from_postgres_and_reports_it(
     assert_eq!(shop.buy(&viewer, 2).await.status(), 201);
     let gate = shop.app.state.orders.stock.gate();
     let (live, sku) = (LiveId::new(shop.live_id).unwrap(), SkuId::new(shop.sku_id).unwrap());
-    gate.set(live, sku, 42).await.unwrap();
+    let mut redis = shop.app.redis.clone();
+    let _: () = redis.set(shop.app.state.redis.keys.stock(live, sku), 42).await.unwrap();
 
     let drift = server::reconcile(&shop.app.db, gate).await.unwrap();
 

@@ -71,16 +71,17 @@ async fn concurrent_misses_rebuild_a_room_once() {
 }
 
 #[tokio::test]
-async fn every_rooms_cache_can_be_rebuilt_from_postgres() {
-    let app = TestApp::spawn().await;
+async fn an_operator_can_rebuild_every_rooms_cache_from_postgres() {
+    let app = TestApp::spawn_with(&[("LIVE_OPERATORS", "night_ops")]).await;
     let owner = app.register("streamer").await;
+    let operator = app.register_as("night_ops", "streamer").await;
     let (live_id, spus) = app.room_with_goods(&owner, &[("Tea", 5)]).await;
     app.bind(&owner, live_id, spus[0]).await;
     assert!(eventually(Duration::from_secs(1), || async { app.listed(live_id).await == spus }).await);
     let mut redis = app.redis.clone();
     let _: () = redis.del(app.state.redis.keys.room_goods(app_live(live_id))).await.unwrap();
 
-    let response = app.call("POST", "/api/ops/cache/rebuild", Some(&owner), None).await;
+    let response = app.call("POST", "/api/ops/cache/rebuild", Some(&operator), None).await;
     assert_eq!(response.status(), 200);
     let cached: Option<String> = redis.hget(app.state.redis.keys.room_goods(app_live(live_id)), "data").await.unwrap();
     assert!(cached.is_some_and(|json| json.contains("Tea")), "the cache holds the room again");

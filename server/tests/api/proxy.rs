@@ -1,6 +1,7 @@
-//! A TCP proxy in front of the shared Redis, one per test, that a test can cut
-//! (every connection dropped, new ones refused) and restore. It injects a Redis
-//! outage into one application without touching the Redis other tests use.
+//! A TCP proxy in front of the shared Redis (or Postgres), one per test, that a
+//! test can cut (every connection dropped, new ones refused) and restore. It
+//! injects an outage into one application without touching the Redis or
+//! Postgres other tests use.
 
 use std::sync::{
     atomic::{AtomicBool, Ordering},
@@ -15,12 +16,22 @@ use tokio::{
 
 pub struct RedisProxy {
     port: u16,
+    target: &'static str,
     up: Arc<AtomicBool>,
     generation: watch::Sender<u64>,
 }
 
 impl RedisProxy {
     pub async fn start() -> Self {
+        Self::start_to("127.0.0.1:6379").await
+    }
+
+    /// A proxy in front of the shared Postgres.
+    pub async fn postgres() -> Self {
+        Self::start_to("127.0.0.1:5432").await
+    }
+
+    async fn start_to(target: &'static str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let up = Arc::new(AtomicBool::new(true));
@@ -38,7 +49,7 @@ impl RedisProxy {
                 }
                 let mut cut = accept_gen.subscribe();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = TcpStream::connect("127.0.0.1:6379").await else {
+                    let Ok(mut outbound) = TcpStream::connect(target).await else {
                         return;
                     };
                     tokio::select! {
@@ -48,12 +59,19 @@ impl RedisProxy {
                 });
             }
         });
-        Self { port, up, generation }
+        Self { port, target, up, generation }
     }
 
     /// The Redis URL through this proxy (database 0).
     pub fn url(&self) -> String {
+        assert!(self.target.ends_with(":6379"), "a Redis proxy");
         format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// A Postgres URL through this proxy, for a fresh database of its own.
+    pub fn postgres_url(&self) -> String {
+        assert!(self.target.ends_with(":5432"), "a Postgres proxy");
+        format!("postgres://postgres@127.0.0.1:{}/lc_test_{}", self.port, uuid::Uuid::new_v4().simple())
     }
 
     /// Drops every open connection and refuses new ones.
