@@ -13,7 +13,7 @@ impl Operators {
 
     pub fn allows(&self, user: &SessionUser) -> bool {
         let name = user.username.to_ascii_lowercase();
-        self.0.iter().any(|operator| *operator == name)
+        self.0.contains(&name)
     }
 }
 

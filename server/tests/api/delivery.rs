@@ -61,7 +61,7 @@ async fn a_postgres_outage_never_turns_an_order_event_into_a_dead_letter() {
     shop.app.state.workers.resume();
     let stream = shop.app.state.redis.keys.stream(server::Stream::Orders);
     let group = shop.app.state.redis.keys.group("order-stats");
-    let mut redis = shop.app.redis.clone();
+    let redis = shop.app.redis.clone();
     let delivered = || {
         let (stream, group, mut redis) = (stream.clone(), group.clone(), redis.clone());
         async move {
