@@ -119,12 +119,29 @@ ensure_npm_packages() {
   cp "$ROOT/end2end/package-lock.json" "$stamp"
 }
 
+# ---- the API fuzzer -----------------------------------------------------------
+SCHEMATHESIS_VERSION="4.32.5"
+SCHEMATHESIS_HOME="$HOME/.local/share/live-commerce/schemathesis-$SCHEMATHESIS_VERSION"
+
+ensure_schemathesis() {
+  if "$SCHEMATHESIS_HOME/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then return; fi
+  log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) for the API fuzz run"
+  rm -rf "$SCHEMATHESIS_HOME"
+  if ! python3 -m venv "$SCHEMATHESIS_HOME" 2>/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$SCHEMATHESIS_HOME"
+  fi
+  "$SCHEMATHESIS_HOME/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+}
+
 main() {
   ensure_postgres
   ensure_redis
   ensure_wasm_target
   ensure_npm_packages
   ensure_debian_packages
+  ensure_schemathesis
   ensure_wasm_bindgen
   ensure_cargo_leptos
   log "toolchain ready: $(cargo leptos --version), $(wasm-bindgen --version), wasm-opt $("$BINARYEN_BIN/wasm-opt" --version | awk '{print $3}')"

@@ -44,6 +44,9 @@ cargo test -p server --features faults
 step "release build (cargo leptos build --release)"
 cargo leptos build --release
 
+step "API fuzzing against the OpenAPI document (schemathesis, fixed seed)"
+bash "$ROOT/scripts/fuzz-api.sh" "$ROOT/target/release/server"
+
 step "end-to-end tests (Playwright in Debian Chromium)"
 E2E_DB="live_commerce_e2e_$(date +%s)_$$"
 export E2E_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$E2E_DB"

@@ -26,7 +26,7 @@ fn valid_stream_id(id: &str) -> bool {
     !ms.is_empty() && ms.len() <= 20 && seq.len() <= 20 && ms.bytes().chain(seq.bytes()).all(|b| b.is_ascii_digit())
 }
 
-#[utoipa::path(get, path = "/live/{live_id}/events", tag = "viewer", params(("live_id" = i64, Path)),
+#[utoipa::path(get, path = "/live/{live_id}/events", tag = "viewer", params(("live_id" = i64, Path, minimum = 1)),
     responses((status = 200, content_type = "text/event-stream", description = "goods_bound, goods_unbound, goods_reordered, explaining, stock; order for the owner"),
         (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]

@@ -34,7 +34,8 @@ pub struct StockReply {
 }
 
 #[utoipa::path(post, path = "/goods", tag = "streamer", request_body = NewGoods,
-    responses((status = 201, body = SpuDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = SpuDetail), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "rate_limited: past the per-account quota of products")))]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     State(state): State<AppState>,
@@ -46,7 +47,7 @@ pub async fn create(
 }
 
 #[utoipa::path(put, path = "/goods/{spu_id}/skus/{sku_id}/stock", tag = "streamer",
-    params(("spu_id" = i64, Path), ("sku_id" = i64, Path)), request_body = StockBody,
+    params(("spu_id" = i64, Path, minimum = 1), ("sku_id" = i64, Path, minimum = 1)), request_body = StockBody,
     responses((status = 200, body = StockReply), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
@@ -66,7 +67,7 @@ pub async fn set_stock(
 /// revalidating; browsers revalidate every time (a 304 is cheap).
 pub const GOODS_CACHE_CONTROL: &str = "public, max-age=0, s-maxage=5, stale-while-revalidate=30";
 
-#[utoipa::path(get, path = "/goods/{spu_id}", tag = "viewer", params(("spu_id" = i64, Path)),
+#[utoipa::path(get, path = "/goods/{spu_id}", tag = "viewer", params(("spu_id" = i64, Path, minimum = 1)),
     responses((status = 200, body = SpuDetail, description = "With ETag and Cache-Control"),
         (status = 304, description = "If-None-Match matched"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]

@@ -13,6 +13,7 @@ mod goods;
 mod health;
 mod live;
 mod metrics;
+mod openapi;
 mod ops;
 mod orders;
 mod rooms;
@@ -38,18 +39,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::startup::state::AppState;
 use error::ApiError;
 
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Live-room commerce API", description = "The public HTTP contract of the live-room commerce platform."),
-    tags(
-        (name = "viewer", description = "What a viewer's room and apps read"),
-        (name = "auth", description = "Accounts and sessions"),
-        (name = "streamer", description = "Rooms and goods; only the owner may change them"),
-        (name = "orders", description = "Placing and reading orders"),
-        (name = "operations", description = "Rebuilding what Redis holds from Postgres"),
-    )
-)]
-struct ApiDoc;
 
 /// Bodies of `/api` calls are small JSON documents.
 const MAX_BODY: usize = 64 * 1024;
@@ -66,7 +55,7 @@ async fn api_not_found() -> impl IntoResponse {
 
 /// The `/api` contract; OpenAPI paths carry the `/api` prefix as callers use them.
 fn api_router() -> Router<AppState> {
-    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(live::goods_list))
         .routes(routes!(auth::register))
         .routes(routes!(auth::login))
@@ -92,9 +81,10 @@ fn api_router() -> Router<AppState> {
         .routes(routes!(orders::get))
         .routes(routes!(orders::set_sale))
         .layer(DefaultBodyLimit::max(MAX_BODY));
-    let (router, openapi) = OpenApiRouter::new().nest("/api", api).split_for_parts();
+    let (router, mut document) = OpenApiRouter::new().nest("/api", api).split_for_parts();
+    openapi::document_errors(&mut document);
     router
-        .route("/api/openapi.json", get(move || async move { Json(openapi) }))
+        .route("/api/openapi.json", get(move || async move { Json(document) }))
         // Every other `/api` path answers the contract's JSON 404, never the HTML one.
         .route("/api", any(api_not_found))
         .route("/api/", any(api_not_found))

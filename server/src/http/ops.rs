@@ -43,7 +43,7 @@ pub async fn sync_failures(
     Ok(Json(rows))
 }
 
-#[utoipa::path(post, path = "/ops/sync-failures/{id}/retry", tag = "operations", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/ops/sync-failures/{id}/retry", tag = "operations", params(("id" = i64, Path, minimum = 1)),
     responses((status = 202), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn retry_sync_failure(

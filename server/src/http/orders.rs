@@ -60,7 +60,7 @@ pub struct SaleBody {
 }
 
 #[utoipa::path(put, path = "/live/{live_id}/skus/{sku_id}/sale", tag = "streamer",
-    params(("live_id" = i64, Path), ("sku_id" = i64, Path)), request_body = SaleBody,
+    params(("live_id" = i64, Path, minimum = 1), ("sku_id" = i64, Path, minimum = 1)), request_body = SaleBody,
     responses((status = 200, body = SaleRule), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]

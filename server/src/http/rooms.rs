@@ -50,7 +50,8 @@ pub struct Explaining {
 }
 
 #[utoipa::path(post, path = "/live", tag = "streamer", request_body = NewRoom,
-    responses((status = 201, body = Room), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Room), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "rate_limited: past the per-account quota of rooms")))]
 #[tracing::instrument(skip_all)]
 pub async fn create_room(
     State(state): State<AppState>,
@@ -61,7 +62,7 @@ pub async fn create_room(
     Ok((StatusCode::CREATED, Json(room)))
 }
 
-#[utoipa::path(get, path = "/live/{live_id}", tag = "viewer", params(("live_id" = i64, Path)),
+#[utoipa::path(get, path = "/live/{live_id}", tag = "viewer", params(("live_id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Room), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn get_room(State(state): State<AppState>, Path(live_id): Path<String>) -> Result<Json<Room>, ApiError> {
@@ -69,7 +70,7 @@ pub async fn get_room(State(state): State<AppState>, Path(live_id): Path<String>
     Ok(Json(super::cached_room(&state, live_id).await?.room))
 }
 
-#[utoipa::path(post, path = "/live/{live_id}/goods", tag = "streamer", params(("live_id" = i64, Path)), request_body = BindBody,
+#[utoipa::path(post, path = "/live/{live_id}/goods", tag = "streamer", params(("live_id" = i64, Path, minimum = 1)), request_body = BindBody,
     responses((status = 201, body = Binding), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
@@ -85,7 +86,7 @@ pub async fn bind(
 }
 
 #[utoipa::path(delete, path = "/live/{live_id}/goods/{spu_id}", tag = "streamer",
-    params(("live_id" = i64, Path), ("spu_id" = i64, Path)),
+    params(("live_id" = i64, Path, minimum = 1), ("spu_id" = i64, Path, minimum = 1)),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn unbind(
@@ -98,7 +99,7 @@ pub async fn unbind(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(put, path = "/live/{live_id}/goods/positions", tag = "streamer", params(("live_id" = i64, Path)),
+#[utoipa::path(put, path = "/live/{live_id}/goods/positions", tag = "streamer", params(("live_id" = i64, Path, minimum = 1)),
     request_body = PositionsBody,
     responses((status = 200, body = Positions), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
@@ -113,7 +114,7 @@ pub async fn reorder(
     Ok(Json(Positions { live_id, spu_ids }))
 }
 
-#[utoipa::path(post, path = "/live/{live_id}/explaining", tag = "streamer", params(("live_id" = i64, Path)),
+#[utoipa::path(post, path = "/live/{live_id}/explaining", tag = "streamer", params(("live_id" = i64, Path, minimum = 1)),
     request_body = ExplainingBody,
     responses((status = 200, body = Explaining), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
@@ -128,7 +129,7 @@ pub async fn explain(
     Ok(Json(Explaining { live_id, spu_id }))
 }
 
-#[utoipa::path(post, path = "/live/{live_id}/end", tag = "streamer", params(("live_id" = i64, Path)),
+#[utoipa::path(post, path = "/live/{live_id}/end", tag = "streamer", params(("live_id" = i64, Path, minimum = 1)),
     responses((status = 200, body = Room), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]

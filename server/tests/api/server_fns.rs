@@ -66,3 +66,35 @@ async fn a_form_post_without_javascript_still_goes_back_to_the_page() {
     assert!(location.starts_with(&format!("{page}?")), "back to the page: {location}");
     assert!(location.contains("__err="), "with the error for the page to show: {location}");
 }
+
+#[tokio::test]
+async fn a_cross_site_post_to_every_server_function_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let owner = app.register("streamer").await;
+    let (live_id, spus) = app.room_with_goods(&owner, &[("Tea", 5)]).await;
+    let mut paths: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .filter(|(_, method)| *method == axum::http::Method::POST)
+        .map(|(path, _)| path)
+        .collect();
+    paths.sort_unstable();
+    assert!(paths.len() >= 20, "every server function is registered: {paths:?}");
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let form = [("live_id", live_id.to_string()), ("spu_id", spus[0].to_string())];
+
+    for path in &paths {
+        let response = client
+            .post(app.url(path))
+            .header("origin", "https://evil.example")
+            .header("cookie", format!("lc_session={}", owner.token))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{path} answered a cross-site post");
+    }
+
+    let bound: i64 = sqlx::query_scalar("SELECT count(*) FROM live_room_goods").fetch_one(&app.db).await.unwrap();
+    assert_eq!(bound, 0, "nothing was bound");
+    let me = app.call("GET", "/api/orders/20260101000000000001", Some(&owner), None).await;
+    assert_eq!(me.status(), 404, "the session was not signed out");
+}
