@@ -120,3 +120,25 @@ test.describe("in Simplified Chinese", () => {
     await expect(page.getByTestId("error")).toHaveText("该用户名已被占用。");
   });
 });
+
+test("a streamer ends a room from the console: it leaves the home page and its page says it has ended", async ({ page }) => {
+  await signInAsStreamer(page);
+  const title = `E2E 收官 ${Date.now()}`;
+  const form = page.getByTestId("create-room");
+  await form.locator("input[name=title]").fill(title);
+  await form.locator("button[type=submit]").click();
+  const row = page.getByTestId("my-rooms").locator("li", { hasText: title });
+  await expect(row).toBeVisible();
+  await row.getByTestId("manage-room").click();
+  await expect(page).toHaveURL(/\/console\/live\/\d+$/);
+  const roomPath = new URL(page.url()).pathname.replace("/console", "");
+  await hydrated(page);
+
+  await page.getByTestId("end-room").click();
+
+  await expect(page.getByTestId("room-ended")).toBeVisible();
+  await page.goto("/");
+  await expect(page.locator(`a[href='${roomPath}']`)).toHaveCount(0);
+  await page.goto(roomPath);
+  await expect(page.locator(".room-ended")).toBeVisible();
+});
