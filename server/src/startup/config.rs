@@ -30,6 +30,11 @@ pub struct Config {
     pub claim_idle: Duration,
     /// The app's deep-link identity and store fallbacks.
     pub links: Links,
+    /// Open event streams this process serves at most (`LIVE_SSE_MAX_CONNECTIONS`).
+    pub sse_max_connections: usize,
+    /// Open event streams one client address may hold (`LIVE_SSE_MAX_PER_ADDRESS`):
+    /// generous, since a carrier-grade NAT puts hundreds of viewers behind one.
+    pub sse_max_per_address: usize,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/live_commerce";
@@ -77,7 +82,20 @@ impl Config {
                     .unwrap_or(30_000),
             ),
             links: Links::from_vars(var)?,
+            sse_max_connections: parse_cap("LIVE_SSE_MAX_CONNECTIONS", var("LIVE_SSE_MAX_CONNECTIONS"), 10_000)?,
+            sse_max_per_address: parse_cap("LIVE_SSE_MAX_PER_ADDRESS", var("LIVE_SSE_MAX_PER_ADDRESS"), 1_000)?,
         })
+    }
+}
+
+/// A cap: a whole number of at least 1.
+fn parse_cap(name: &str, value: Option<String>, default: usize) -> anyhow::Result<usize> {
+    match value {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<usize>() {
+            Ok(cap) if cap >= 1 => Ok(cap),
+            _ => anyhow::bail!("{name} must be a whole number of at least 1, not {text:?}"),
+        },
     }
 }
 
@@ -137,6 +155,17 @@ mod tests {
         assert!(config(&[("LIVE_IOS_STORE_URL", "http://insecure.example")]).is_err());
         let c = config(&[("LIVE_IOS_APP_IDS", "T1.a.b, T2.c.d")]).unwrap();
         assert_eq!(c.links.ios_app_ids, ["T1.a.b", "T2.c.d"]);
+    }
+
+    #[test]
+    fn event_stream_caps_default_high_enough_for_a_shared_address_and_refuse_nonsense() {
+        let c = config(&[]).unwrap();
+        assert_eq!((c.sse_max_connections, c.sse_max_per_address), (10_000, 1_000));
+        let c = config(&[("LIVE_SSE_MAX_CONNECTIONS", "3"), ("LIVE_SSE_MAX_PER_ADDRESS", "2")]).unwrap();
+        assert_eq!((c.sse_max_connections, c.sse_max_per_address), (3, 2));
+        for bad in ["0", "-1", "many"] {
+            assert!(config(&[("LIVE_SSE_MAX_PER_ADDRESS", bad)]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod auth;
 mod authz;
 mod bindings;
 mod events;
+mod fanout;
 #[cfg(feature = "faults")]
 mod faults;
 mod goods_detail;
