@@ -42,7 +42,10 @@ use reader::Reader;
 use rooms::Rooms;
 use viewer::Viewer;
 
-use crate::{error::Result, startup::redis::Redis, startup::worker::Workers};
+use crate::{
+    error::Result,
+    startup::{redis::Redis, worker::Workers},
+};
 
 /// How many events a room's stream keeps for viewers who reconnect.
 const ROOM_STREAM_LEN: usize = 1_000;

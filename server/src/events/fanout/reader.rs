@@ -74,9 +74,9 @@ struct Blocking {
 }
 
 pub struct Reader {
-    pub rooms: Arc<Rooms>,
-    pub redis: Redis,
-    pub stop: CancellationToken,
+    rooms: Arc<Rooms>,
+    redis: Redis,
+    stop: CancellationToken,
     blocking: Option<Blocking>,
 }
 
