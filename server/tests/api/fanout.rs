@@ -154,3 +154,33 @@ async fn a_room_told_thousands_of_events_keeps_one_bounded_dedupe_key_and_still_
     let ttl: i64 = redis.ttl(&keys[0]).await.unwrap();
     assert!(ttl > 0, "the dedupe key expires with the room's activity");
 }
+
+#[tokio::test]
+async fn a_viewer_too_slow_for_its_rooms_broadcast_still_gets_every_event_once_in_order() {
+    let app = TestApp::spawn().await;
+    let owner = app.register("streamer").await;
+    let (live_id, _) = app.room_with_goods(&owner, &[]).await;
+    let room = LiveId::new(live_id).unwrap();
+    let slow = reqwest::get(app.url(&format!("/api/live/{live_id}/events"))).await.unwrap();
+    assert_eq!(slow.status(), 200);
+
+    // Far more than the socket buffers hold, while the viewer reads nothing.
+    const EVENTS: i64 = 800;
+    let bulky = "x".repeat(16 * 1024);
+    for event_id in 1..=EVENTS {
+        let bound = app::events::GoodsBound {
+            live_id: room,
+            spu_id: app::ids::SpuId::new(event_id).unwrap(),
+            position: event_id as i32,
+            stock_snapshot: 1,
+            tracking_code: bulky.clone(),
+        };
+        app.state.fanout.publish(room, event_id, &RoomEvent::GoodsBound(bound)).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let mut reader = EventReader::new(slow);
+    reader.read_until(Duration::from_secs(20), |e| e.len() >= EVENTS as usize).await;
+    let positions: Vec<i64> = reader.of_kind("goods_bound").iter().map(|e| e["position"].as_i64().unwrap()).collect();
+    assert_eq!(positions, (1..=EVENTS).collect::<Vec<_>>(), "every event, once, in order");
+}
