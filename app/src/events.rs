@@ -125,12 +125,18 @@ pub struct Explaining {
 }
 
 /// A SKU's stock changed; `spu_stock` is the product's total, what a card shows.
+/// `version` is the product's stock version (`spus.stock_version`), bumped in
+/// the transaction that changed the stock: events may arrive out of order, and
+/// a card never takes a count older than the one it shows. `0` is an event
+/// written before versions existed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockChanged {
     pub spu_id: SpuId,
     pub sku_id: SkuId,
     pub stock: i64,
     pub spu_stock: i64,
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// A SKU's flash-sale rule in the room changed.
@@ -159,6 +165,12 @@ pub struct OrderNotice {
     pub time_ms: i64,
 }
 
+/// The viewer's `Last-Event-ID` is not in the room's stream any more (trimmed)
+/// or never was: what it missed cannot be replayed, so it re-reads the room's
+/// goods; the stream goes on from now. Told by the server, never published.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resync {}
+
 event_enum!(
     /// What a room's viewers are told.
     RoomEvent, RoomEventKind {
@@ -170,6 +182,7 @@ event_enum!(
         Sale(SaleChanged) => "sale",
         RoomStatus(RoomStatusChanged) => "room_status",
         Order(OrderNotice) => "order",
+        Resync(Resync) => "resync",
     }
 );
 
@@ -249,10 +262,17 @@ mod tests {
             sku_id: SkuId::new(9).unwrap(),
             stock: 1,
             spu_stock: 3,
+            version: 4,
         });
         let json = event.payload_json();
-        assert_eq!(json, r#"{"spu_id":2,"sku_id":9,"stock":1,"spu_stock":3}"#);
+        assert_eq!(json, r#"{"spu_id":2,"sku_id":9,"stock":1,"spu_stock":3,"version":4}"#);
         assert_eq!(RoomEvent::decode(event.kind().as_str(), &json), Ok(event));
+    }
+
+    #[test]
+    fn a_stock_event_written_before_versions_existed_reads_as_version_zero() {
+        let old = r#"{"spu_id":2,"sku_id":9,"stock":1,"spu_stock":3}"#;
+        assert!(matches!(RoomEvent::decode("stock", old), Ok(RoomEvent::Stock(StockChanged { version: 0, .. }))));
     }
 
     #[test]

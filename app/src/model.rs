@@ -45,6 +45,10 @@ pub struct GoodsCard {
     pub price_cents: i64,
     /// Stock left across the product's SKUs right now.
     pub stock: i64,
+    /// The product's stock version `stock` was read at: a `stock` event
+    /// applies only if its version is newer.
+    #[serde(default)]
+    pub stock_version: i64,
     /// Stock when the product was bound to the room.
     pub stock_snapshot: i64,
     /// The product the streamer is explaining now.

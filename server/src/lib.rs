@@ -19,7 +19,8 @@
 //! - `compensation`: the fail log of unpublished order events and its
 //!   retries, and the sweeper of attempts that died half-way.
 //! - `events`: outbox, relay, the stream entry encoding, consumer groups,
-//!   parked events, immediate publishing, fan-out to viewers.
+//!   parked events, immediate publishing, fan-out to viewers (one shared
+//!   stream reader per process, broadcast in-process to each room's viewers).
 //! - `stats`: the order-statistics processor.
 //! - `links`: deep-link configuration, well-known documents, tracking codes,
 //!   the click → view → order funnel.
@@ -27,7 +28,8 @@
 //! - `catalog`, `console`: the viewer's and the streamer's services behind
 //!   the UI's ports (and the JSON API).
 //! - `http`: the router and thin handlers, the error body, the session layer,
-//!   CSRF, probes, metrics, OpenAPI, server-sent events.
+//!   CSRF, probes, metrics, OpenAPI, server-sent events (capped per process
+//!   and per client address).
 //! - `metrics`: the Prometheus registry: request metrics and the domain's counters.
 //! - `faults`: fault points for the failure tests (the `faults` feature).
 

@@ -5,7 +5,7 @@
 //! closed enums of `app::events`; an entry of a kind this build does not know
 //! is parked in Postgres, never dropped ([`parked`]). [`publish`] is the order
 //! path's immediate channel; [`fanout`] tells viewers' rooms over server-sent
-//! events.
+//! events, through one shared stream reader per process.
 
 mod consumer;
 mod fanout;
@@ -16,7 +16,7 @@ mod relay;
 mod stream;
 
 pub use consumer::{Delivery, GroupConsumer, Handler};
-pub use fanout::Fanout;
+pub use fanout::{EntryId, Fanout, Resume};
 pub use outbox::enqueue;
 pub use parked::{list as dead_letters, replay as replay_dead_letters};
 pub use publish::Publisher;

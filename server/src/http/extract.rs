@@ -1,8 +1,14 @@
 //! Extractors that answer in the contract's error shape: JSON bodies
 //! (malformed → 400, wrong shape → 422, too large → 413), ids in the path
-//! (malformed → 400), the request's session and the signed-in caller (none → 401).
+//! (malformed → 400), the request's session and the signed-in caller (none → 401),
+//! and the client's address.
 
-use std::{str::FromStr, sync::Arc};
+use std::{
+    convert::Infallible,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    str::FromStr,
+    sync::Arc,
+};
 
 use app::{
     error::AppError,
@@ -11,8 +17,8 @@ use app::{
     ports::{CurrentSession, Session},
 };
 use axum::{
-    extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Request},
-    http::{request::Parts, StatusCode},
+    extract::{rejection::JsonRejection, ConnectInfo, FromRequest, FromRequestParts, Request},
+    http::{request::Parts, Extensions, StatusCode},
     Json,
 };
 use serde::de::DeserializeOwned;
@@ -88,5 +94,25 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeCaller {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let RequestSession(session) = RequestSession::from_request_parts(parts, state).await?;
         Ok(Self(session.user().await?))
+    }
+}
+
+/// The client's address: the TCP peer. The one place that decides it, so a
+/// trusted proxy's `X-Forwarded-For` is read here when there is one.
+pub fn client_address(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| peer.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The client's address ([`client_address`]).
+pub struct ClientAddress(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Infallible> {
+        Ok(Self(client_address(&parts.extensions)))
     }
 }

@@ -2,11 +2,13 @@
 //! operational probes and metrics, and the Leptos pages and server functions.
 //! Handlers are thin: they parse the request, call the same service the
 //! server functions reach through the `app` ports, and map errors once
-//! ([`error`]). Each request's session is resolved once ([`session`]).
+//! ([`error`]). Each request's session is resolved once ([`session`]). Open
+//! event streams are capped per process and per client address ([`event_slots`]).
 
 mod auth;
 mod csrf;
 mod error;
+mod event_slots;
 mod events;
 mod extract;
 mod goods;
@@ -21,6 +23,8 @@ mod server_fns;
 mod session;
 mod track;
 mod well_known;
+
+pub use event_slots::EventSlots;
 
 use app::{ports::Services, shell, App};
 use axum::{

@@ -1,5 +1,6 @@
 //! The goods cards of a room: what is bound, in display order, with price,
-//! stock, the explaining mark and the flash-sale summary.
+//! stock (and the product's stock version it was read at), the explaining mark
+//! and the flash-sale summary.
 
 use app::{
     ids::{LiveId, SpuId},
@@ -17,6 +18,7 @@ struct CardRow {
     cover_url: Option<String>,
     price_cents: i64,
     stock: i64,
+    stock_version: i64,
     stock_snapshot: i32,
     explaining: bool,
     tracking_code: String,
@@ -29,7 +31,7 @@ struct CardRow {
 pub async fn goods_cards(conn: &mut PgConnection, live_id: LiveId) -> Result<Vec<GoodsCard>> {
     let rows: Vec<CardRow> = sqlx::query_as(
         r#"
-        SELECT g.spu_id, s.title, s.cover_url, g.position, g.stock_snapshot, g.tracking_code,
+        SELECT g.spu_id, s.title, s.cover_url, s.stock_version, g.position, g.stock_snapshot, g.tracking_code,
                COALESCE(min(k.price_cents), 0)::BIGINT AS price_cents,
                COALESCE(sum(k.stock), 0)::BIGINT AS stock,
                COALESCE(r.explaining_spu_id = g.spu_id, false) AS explaining,
@@ -44,7 +46,7 @@ pub async fn goods_cards(conn: &mut PgConnection, live_id: LiveId) -> Result<Vec
           JOIN live_rooms r ON r.id = g.live_id
           LEFT JOIN skus k ON k.spu_id = g.spu_id
          WHERE g.live_id = $1
-         GROUP BY g.live_id, g.spu_id, s.title, s.cover_url, g.position, g.stock_snapshot, g.tracking_code,
+         GROUP BY g.live_id, g.spu_id, s.title, s.cover_url, s.stock_version, g.position, g.stock_snapshot, g.tracking_code,
                   r.explaining_spu_id
          ORDER BY g.position, g.spu_id
         "#,
@@ -60,6 +62,7 @@ pub async fn goods_cards(conn: &mut PgConnection, live_id: LiveId) -> Result<Vec
             cover_url: r.cover_url,
             price_cents: r.price_cents,
             stock: r.stock,
+            stock_version: r.stock_version,
             stock_snapshot: i64::from(r.stock_snapshot),
             explaining: r.explaining,
             tracking_code: r.tracking_code,

@@ -51,7 +51,7 @@ impl Application {
         let stock = Arc::new(StockGate::new(db.clone(), redis.clone(), metrics.clone()));
         let publisher = Publisher::new(db.clone(), redis.clone(), faults.clone());
         let limiter = RateLimiter::new(redis.clone(), config.rate_limits);
-        let fanout = Fanout::new(redis.clone(), workers.clone(), shutdown.clone());
+        let fanout = Fanout::new(redis.clone(), &workers, shutdown.clone());
         let links = Arc::new(config.links.clone());
         let state = AppState {
             leptos: config.leptos.clone(),
@@ -88,6 +88,7 @@ impl Application {
             cache,
             goods_cache,
             fanout,
+            event_slots: http::EventSlots::new(config.sse_max_connections, config.sse_max_per_address),
             relay,
             workers,
             links,
@@ -135,7 +136,7 @@ impl Application {
 
 /// The background loops of this process: the two consumer groups, the outbox
 /// relay, the fail-log retrier, the sweeper, the stock reconciler and the
-/// gate's recovery.
+/// gate's recovery (the fan-out's shared reader starts with the fan-out).
 async fn start_workers(
     state: &AppState,
     config: &Config,

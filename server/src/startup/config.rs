@@ -38,6 +38,11 @@ pub struct Config {
     /// Longest one statement of an order transaction may run before the order
     /// answers 503 (`LIVE_ORDER_STATEMENT_TIMEOUT_MS`).
     pub order_statement_timeout: Duration,
+    /// Open event streams this process serves at most (`LIVE_SSE_MAX_CONNECTIONS`).
+    pub sse_max_connections: usize,
+    /// Open event streams one client address may hold (`LIVE_SSE_MAX_PER_ADDRESS`):
+    /// generous, since a carrier-grade NAT puts hundreds of viewers behind one.
+    pub sse_max_per_address: usize,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/live_commerce";
@@ -92,6 +97,8 @@ impl Config {
                 var("LIVE_ORDER_STATEMENT_TIMEOUT_MS"),
                 10_000,
             )?,
+            sse_max_connections: parse_cap("LIVE_SSE_MAX_CONNECTIONS", var("LIVE_SSE_MAX_CONNECTIONS"), 10_000)?,
+            sse_max_per_address: parse_cap("LIVE_SSE_MAX_PER_ADDRESS", var("LIVE_SSE_MAX_PER_ADDRESS"), 1_000)?,
         })
     }
 }
@@ -100,6 +107,17 @@ fn millis(name: &str, value: Option<String>, default: u64) -> anyhow::Result<Dur
     let ms =
         value.map(|v| v.trim().parse::<u64>().with_context(|| format!("{name} must be milliseconds"))).transpose()?;
     Ok(Duration::from_millis(ms.unwrap_or(default)))
+}
+
+/// A cap: a whole number of at least 1.
+fn parse_cap(name: &str, value: Option<String>, default: usize) -> anyhow::Result<usize> {
+    match value {
+        None => Ok(default),
+        Some(text) => match text.trim().parse::<usize>() {
+            Ok(cap) if cap >= 1 => Ok(cap),
+            _ => anyhow::bail!("{name} must be a whole number of at least 1, not {text:?}"),
+        },
+    }
 }
 
 fn parse_flag(name: &str, value: Option<String>, default: bool) -> anyhow::Result<bool> {
@@ -166,6 +184,17 @@ mod tests {
         let c = config(&[("LIVE_OPERATORS", " Alice, bob ,,")]).unwrap();
         assert_eq!(c.operators, ["alice", "bob"]);
         assert!(config(&[("LIVE_RECONCILE_INTERVAL_MS", "soon")]).is_err());
+    }
+
+    #[test]
+    fn event_stream_caps_default_high_enough_for_a_shared_address_and_refuse_nonsense() {
+        let c = config(&[]).unwrap();
+        assert_eq!((c.sse_max_connections, c.sse_max_per_address), (10_000, 1_000));
+        let c = config(&[("LIVE_SSE_MAX_CONNECTIONS", "3"), ("LIVE_SSE_MAX_PER_ADDRESS", "2")]).unwrap();
+        assert_eq!((c.sse_max_connections, c.sse_max_per_address), (3, 2));
+        for bad in ["0", "-1", "many"] {
+            assert!(config(&[("LIVE_SSE_MAX_PER_ADDRESS", bad)]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -68,9 +68,18 @@ impl Keyspace {
         format!("{}live:{{{}}}:events", self.prefix, live_id)
     }
 
-    /// Marks an event as fanned out to the room, so a redelivery is not told twice.
-    pub fn room_event_seen(&self, live_id: LiveId, event_type: &str, event_id: i64) -> String {
-        format!("{}live:{{{}}}:seen:{}:{}", self.prefix, live_id, event_type, event_id)
+    /// The events recently fanned out to the room (a sorted set of
+    /// `{type}:{event_id}`, kept to the last few hundred), so a redelivery is
+    /// not told twice.
+    pub fn room_events_seen(&self, live_id: LiveId) -> String {
+        format!("{}:events:seen", self.room_prefix(live_id))
+    }
+
+    /// The name this process's fan-out reader gives its Redis connection
+    /// (`CLIENT SETNAME`), so operators can count and find the readers. A
+    /// client name cannot hold spaces or control characters.
+    pub fn fanout_reader_name(&self) -> String {
+        format!("{}fanout-reader", self.prefix).chars().map(|c| if c.is_ascii_graphic() { c } else { '_' }).collect()
     }
 
     /// A product's detail JSON (level 1 of the goods detail cache).
@@ -154,5 +163,12 @@ mod tests {
         assert_eq!(keys.room_goods(room), "t1:live:{456}:goods");
         assert_eq!(keys.stock(room, SkuId::new(7).unwrap()), "t1:live:{456}:stock:7");
         assert_eq!(keys.room_orders(room), "t1:live:{456}:orders");
+        assert_eq!(keys.room_events_seen(room), "t1:live:{456}:events:seen");
+    }
+
+    #[test]
+    fn the_fanout_readers_client_name_has_no_spaces() {
+        assert_eq!(Keyspace::new("a b:\n").fanout_reader_name(), "a_b:_fanout-reader");
+        assert_eq!(Keyspace::new("lct:1:").fanout_reader_name(), "lct:1:fanout-reader");
     }
 }

@@ -16,6 +16,7 @@ use crate::{
     catalog::Catalog,
     console::Console,
     events::{Fanout, Relay},
+    http::EventSlots,
     links::Links,
     metrics::Metrics,
     orders::Orders,
@@ -34,6 +35,8 @@ pub struct AppState {
     pub cache: Arc<RoomCache>,
     pub goods_cache: Arc<GoodsCache>,
     pub fanout: Fanout,
+    /// The caps on open event streams.
+    pub event_slots: Arc<EventSlots>,
     pub relay: Relay,
     pub workers: Workers,
     pub links: Arc<Links>,

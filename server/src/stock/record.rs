@@ -111,8 +111,11 @@ pub async fn set(
 }
 
 /// Writes a `stock` event for every room showing one of these SKUs and bumps
-/// those rooms' goods versions; returns the rooms. Rooms are locked in id
-/// order, once, so concurrent orders and stock edits cannot deadlock.
+/// those rooms' goods versions and each changed product's stock version (the
+/// events carry it); returns the rooms. Rooms, then products, are locked in id
+/// order, once, so concurrent orders and stock edits cannot deadlock; a
+/// product's total is read after its row is locked, so a later version never
+/// carries an older total.
 pub async fn announce(conn: &mut PgConnection, changed: &[(SpuId, SkuId, i64)]) -> Result<Vec<LiveId>> {
     let spus: Vec<i64> = changed.iter().map(|(spu, _, _)| spu.get()).collect();
     let rooms: Vec<(i64, i64)> = sqlx::query_as(
@@ -128,14 +131,23 @@ pub async fn announce(conn: &mut PgConnection, changed: &[(SpuId, SkuId, i64)]) 
         .bind(&ids)
         .execute(&mut *conn)
         .await?;
+    let versions: Vec<(i64, i64)> = sqlx::query_as(
+        "UPDATE spus SET stock_version = stock_version + 1
+          WHERE id IN (SELECT id FROM spus WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE)
+          RETURNING id, stock_version",
+    )
+    .bind(&spus)
+    .fetch_all(&mut *conn)
+    .await?;
     for (spu_id, sku_id, stock) in changed {
+        let version = versions.iter().find(|(id, _)| *id == spu_id.get()).map_or(0, |(_, v)| *v);
         let spu_stock: i64 = sqlx::query_scalar("SELECT COALESCE(sum(stock), 0)::BIGINT FROM skus WHERE spu_id = $1")
             .bind(spu_id.get())
             .fetch_one(&mut *conn)
             .await?;
         for (room, _) in rooms.iter().filter(|(_, spu)| *spu == spu_id.get()) {
             let live_id = LiveId::new(*room).map_err(anyhow::Error::from)?;
-            let event = StockChanged { spu_id: *spu_id, sku_id: *sku_id, stock: *stock, spu_stock };
+            let event = StockChanged { spu_id: *spu_id, sku_id: *sku_id, stock: *stock, spu_stock, version };
             enqueue(conn, live_id, &RoomEvent::Stock(event)).await?;
         }
     }

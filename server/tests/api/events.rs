@@ -38,9 +38,17 @@ async fn an_event_of_a_kind_this_build_does_not_know_is_parked_and_later_events_
     assert_eq!(fields["payload"], r#"{"colour":"red"}"#, "kept as written, for replay");
     let stream = app.state.redis.keys.stream(server::Stream::Room);
     let group = app.state.redis.keys.group(server::ROOM_CACHE_GROUP);
-    let mut redis = app.redis.clone();
-    let pending: redis::streams::StreamPendingReply = redis.xpending(&stream, &group).await.unwrap();
-    assert_eq!(pending.count(), 0, "the parked entry was acknowledged, not left to block the group");
+    let pending = || {
+        let (stream, group, mut redis) = (stream.clone(), group.clone(), app.redis.clone());
+        async move {
+            let pending: redis::streams::StreamPendingReply = redis.xpending(&stream, &group).await.unwrap();
+            pending.count()
+        }
+    };
+    assert!(
+        eventually(Duration::from_secs(3), || async { pending().await == 0 }).await,
+        "the parked entry was acknowledged, not left to block the group"
+    );
 }
 
 #[tokio::test]

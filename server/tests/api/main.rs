@@ -9,6 +9,7 @@ mod authz;
 mod bindings;
 mod delivery;
 mod events;
+mod fanout;
 #[cfg(feature = "faults")]
 mod faults;
 mod goods_detail;
