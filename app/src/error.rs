@@ -32,8 +32,10 @@ pub enum AppError {
     PurchaseLimit,
     #[error("the sale has not started")]
     SaleNotStarted,
-    #[error("too many attempts; try again in a minute")]
-    RateLimited,
+    /// Over an anti-abuse limit (429); `retry_after_secs` is how long to wait,
+    /// when known (the JSON API's `Retry-After`).
+    #[error("too many attempts; try again later")]
+    RateLimited { retry_after_secs: Option<u64> },
     #[error("temporarily unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -50,6 +52,11 @@ impl AppError {
 
     pub fn forbidden() -> Self {
         Self::Forbidden("you do not own this".into())
+    }
+
+    /// Over a limit, to be tried again in `secs` seconds.
+    pub fn rate_limited(secs: u64) -> Self {
+        Self::RateLimited { retry_after_secs: Some(secs) }
     }
 }
 

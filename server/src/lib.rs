@@ -54,5 +54,6 @@ pub use error::{Error, Result};
 pub use events::Stream;
 #[cfg(feature = "faults")]
 pub use faults::Fault;
+pub use http::ClientAddr;
 pub use startup::{application::Application, config::Config, state::AppState};
 pub use stock::{reconcile, Drift, Gate};

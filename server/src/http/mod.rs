@@ -2,9 +2,11 @@
 //! operational probes and metrics, and the Leptos pages and server functions.
 //! Handlers are thin: they parse the request, call the same service the
 //! server functions reach through the `app` ports, and map errors once
-//! ([`error`]). Each request's session is resolved once ([`session`]).
+//! ([`error`]). Each request's session and client address are resolved once
+//! ([`session`], [`client_addr`]).
 
 mod auth;
+mod client_addr;
 mod csrf;
 mod error;
 mod events;
@@ -21,6 +23,7 @@ mod session;
 mod track;
 mod well_known;
 
+pub use client_addr::{ClientAddr, TrustedProxies};
 pub use metrics::Metrics;
 
 use app::{ports::Services, shell, App};

@@ -60,9 +60,7 @@ impl Orders {
 
     #[tracing::instrument(skip_all, fields(%user, live_id = %request.live_id, xid))]
     async fn place_order(&self, user: UserId, key: &IdempotencyKey, request: OrderRequest) -> Result<PlacedOrder> {
-        if !self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await {
-            return Err(AppError::RateLimited.into());
-        }
+        self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
         let order = request::validate(request)?;
         if let Some(existing) = receipt::existing(&self.db, user, key, &order.fingerprint).await? {
             return Ok(PlacedOrder { receipt: existing, created: false });

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{config::Config, db, demo, redis::Redis, state::AppState, worker::Workers};
 use crate::{
-    auth::{Accounts, RateLimiter},
+    auth::{Accounts, Lockout, RateLimiter},
     cache::{GoodsCache, RoomCache, RoomCacheBuilder},
     catalog::Catalog,
     compensation::{Retrier, Sweeper},
@@ -54,7 +54,11 @@ impl Application {
         let state = AppState {
             leptos: config.leptos.clone(),
             metrics: http::Metrics::new(),
-            accounts: Arc::new(Accounts::new(db.clone(), limiter.clone())),
+            accounts: Arc::new(Accounts::new(
+                db.clone(),
+                limiter.clone(),
+                Lockout::new(redis.clone(), config.rate_limits),
+            )),
             catalog: Arc::new(Catalog::new(
                 db.clone(),
                 cache.clone(),
@@ -84,6 +88,7 @@ impl Application {
             relay,
             workers,
             links,
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             cookie_secure: config.cookie_secure,
             shutdown,
             db,

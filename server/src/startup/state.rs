@@ -16,7 +16,7 @@ use crate::{
     catalog::Catalog,
     console::Console,
     events::{Fanout, Relay},
-    http::Metrics,
+    http::{Metrics, TrustedProxies},
     links::Links,
     orders::Orders,
 };
@@ -37,6 +37,8 @@ pub struct AppState {
     pub relay: Relay,
     pub workers: Workers,
     pub links: Arc<Links>,
+    /// The proxies whose `X-Forwarded-For` names the client (`LIVE_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// Mark the session cookie `Secure` (sites served over HTTPS).
     pub cookie_secure: bool,
     /// Cancelled at shutdown: background loops and event streams end.
