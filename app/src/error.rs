@@ -67,3 +67,15 @@ impl FromServerFnError for AppError {
         AppError::Transport(value.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rate_limits_wait_survives_the_trip_to_the_browser() {
+        let err = AppError::rate_limited(30);
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+    }
+}

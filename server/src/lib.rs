@@ -9,7 +9,8 @@
 //!   state, `Application::build`, and the command-line tasks.
 //! - `error`: the one server error type; `?` everywhere, mapped to the public
 //!   `AppError` and the JSON error body once, at the edge.
-//! - `auth`: accounts, passwords, sessions, anti-abuse limits.
+//! - `auth`: accounts, passwords (hashed a bounded number at a time),
+//!   sessions, anti-abuse limits, the per-(account, address) sign-in lockout.
 //! - `rooms`: live rooms, the goods cards they show, binding goods, ownership.
 //! - `goods`: products and SKUs, and the checks their input passes.
 //! - `stock`: the one place stock is changed, gated in Redis (with the
@@ -27,7 +28,8 @@
 //! - `catalog`, `console`: the viewer's and the streamer's services behind
 //!   the UI's ports (and the JSON API).
 //! - `http`: the router and thin handlers, the error body, the session layer,
-//!   CSRF, probes, metrics, OpenAPI, server-sent events.
+//!   the client's address behind trusted proxies ([`ClientAddr`]), CSRF,
+//!   probes, metrics, OpenAPI, server-sent events.
 //! - `faults`: fault points for the failure tests (the `faults` feature).
 
 mod auth;
