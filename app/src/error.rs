@@ -32,8 +32,10 @@ pub enum AppError {
     PurchaseLimit,
     #[error("the sale has not started")]
     SaleNotStarted,
-    #[error("too many attempts; try again in a minute")]
-    RateLimited,
+    /// Over an anti-abuse limit (429); `retry_after_secs` is how long to wait,
+    /// when known (the JSON API's `Retry-After`).
+    #[error("too many attempts; try again later")]
+    RateLimited { retry_after_secs: Option<u64> },
     #[error("temporarily unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -59,6 +61,11 @@ impl AppError {
     pub fn is_definitive(&self) -> bool {
         !matches!(self, Self::Transport(_) | Self::Unavailable | Self::Internal)
     }
+
+    /// Over a limit, to be tried again in `secs` seconds.
+    pub fn rate_limited(secs: u64) -> Self {
+        Self::RateLimited { retry_after_secs: Some(secs) }
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -80,5 +87,11 @@ mod tests {
         for open in [AppError::Transport("timed out".into()), AppError::Unavailable, AppError::Internal] {
             assert!(!open.is_definitive(), "{open:?}");
         }
+    }
+
+    fn a_rate_limits_wait_survives_the_trip_to_the_browser() {
+        let err = AppError::rate_limited(30);
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
     }
 }

@@ -62,11 +62,7 @@ impl Console {
 
     /// Counts one use of a per-account quota; `rate_limited` past it.
     async fn quota(&self, user: &SessionUser, scope: &str, limit: Limit) -> Result<(), AppError> {
-        if self.limiter.hit(scope, &user.user_id.to_string(), limit).await {
-            Ok(())
-        } else {
-            Err(AppError::RateLimited)
-        }
+        self.limiter.hit(scope, &user.user_id.to_string(), limit).await
     }
 
     /// A bound product can be sold at once: its counters in the room start

@@ -9,7 +9,8 @@
 //!   state, `Application::build`, and the command-line tasks.
 //! - `error`: the one server error type; `?` everywhere, mapped to the public
 //!   `AppError` and the JSON error body once, at the edge.
-//! - `auth`: accounts, passwords, sessions, anti-abuse limits.
+//! - `auth`: accounts, passwords (hashed a bounded number at a time),
+//!   sessions, anti-abuse limits, the per-(account, address) sign-in lockout.
 //! - `rooms`: live rooms, the goods cards they show, binding goods, ownership.
 //! - `goods`: products and SKUs, and the checks their input passes.
 //! - `stock`: the one place stock is changed, gated in Redis (with the
@@ -28,8 +29,9 @@
 //! - `catalog`, `console`: the viewer's and the streamer's services behind
 //!   the UI's ports (and the JSON API).
 //! - `http`: the router and thin handlers, the error body, the session layer,
-//!   CSRF, probes, metrics, OpenAPI, server-sent events (capped per process
-//!   and per client address).
+//!   the client's address behind trusted proxies ([`ClientAddr`]), CSRF,
+//!   probes, metrics, OpenAPI, server-sent events (capped per process and per
+//!   client address).
 //! - `metrics`: the Prometheus registry: request metrics and the domain's counters.
 //! - `faults`: fault points for the failure tests (the `faults` feature).
 
@@ -58,5 +60,6 @@ pub use error::{Error, Result};
 pub use events::Stream;
 #[cfg(feature = "faults")]
 pub use faults::Fault;
+pub use http::ClientAddr;
 pub use startup::{application::Application, config::Config, state::AppState};
 pub use stock::{reconcile, Drift, Gate};

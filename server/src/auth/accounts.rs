@@ -1,8 +1,9 @@
 //! Registration, sign-in and sign-out, for the browser (through the request's
 //! session, which also sets the cookie) and for apps (`/api/auth/*`, bearer
-//! tokens) alike.
+//! tokens) alike. `client` is the request's resolved address
+//! (`http::ClientAddr`), never the proxy's.
 
-use std::{net::IpAddr, sync::LazyLock};
+use std::net::IpAddr;
 
 use app::{
     error::{AppError, Reason},
@@ -12,23 +13,20 @@ use app::{
 use sqlx::PgPool;
 
 use super::{
-    password,
-    rate_limit::{RateLimiter, FAILED_LOGINS_PER_ACCOUNT, PER_ADDRESS},
+    lockout::{Lockout, Outcome},
+    own_addresses,
+    password::Hasher,
+    rate_limit::{RateLimiter, PER_ADDRESS},
     session,
+    username::Username,
 };
 use crate::error::Result;
 
 pub struct Accounts {
     db: PgPool,
     limiter: RateLimiter,
-}
-
-/// A hash of a password nobody has, checked when the user does not exist so
-/// that a wrong username takes as long as a wrong password.
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| password::hash("no-such-user-password").unwrap_or_default());
-
-fn valid_username(name: &str) -> bool {
-    (3..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+    lockout: Lockout,
+    hasher: Hasher,
 }
 
 const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
@@ -42,62 +40,67 @@ fn valid_password(pass: &str) -> Result<(), AppError> {
 }
 
 impl Accounts {
-    pub fn new(db: PgPool, limiter: RateLimiter) -> Self {
-        Self { db, limiter }
+    pub fn new(db: PgPool, limiter: RateLimiter, lockout: Lockout) -> Self {
+        Self { db, limiter, lockout, hasher: Hasher::new() }
     }
 
     async fn limit_address(&self, client: IpAddr) -> Result<()> {
-        if self.limiter.hit("auth-addr", &client.to_string(), PER_ADDRESS).await {
-            Ok(())
-        } else {
-            Err(AppError::RateLimited.into())
-        }
+        Ok(self.limiter.hit("auth-addr", &client.to_string(), PER_ADDRESS).await?)
     }
 
     #[tracing::instrument(skip(self, pass))]
     pub async fn register(&self, username: &str, pass: &str, role: Role, client: IpAddr) -> Result<AuthReply> {
         self.limit_address(client).await?;
-        if !valid_username(username) {
-            return Err(AppError::Invalid(Reason::UsernameShape).into());
-        }
+        let username = Username::parse(username)?;
         valid_password(pass)?;
-        let hash = password::hash_blocking(pass.to_owned()).await?;
+        let hash = self.hasher.hash(pass.to_owned()).await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)
              ON CONFLICT ((lower(username))) DO NOTHING RETURNING id",
         )
-        .bind(username)
+        .bind(username.as_str())
         .bind(hash)
         .bind(role.as_str())
         .fetch_optional(&self.db)
         .await?;
         let id = id.ok_or(AppError::Conflict(Reason::UsernameTaken))?;
         let user_id = UserId::new(id).map_err(anyhow::Error::from)?;
+        own_addresses::record(&self.db, user_id, client).await?;
         let token = session::create(&self.db, user_id).await?;
-        Ok(AuthReply { user_id, username: username.to_owned(), role, token })
+        Ok(AuthReply { user_id, username: username.as_str().to_owned(), role, token })
     }
 
     #[tracing::instrument(skip(self, pass))]
     pub async fn login(&self, username: &str, pass: &str, client: IpAddr) -> Result<AuthReply> {
         self.limit_address(client).await?;
-        let account = username.to_ascii_lowercase();
-        if self.limiter.exhausted("login-fail", &account, FAILED_LOGINS_PER_ACCOUNT).await {
-            return Err(AppError::RateLimited.into());
-        }
+        // No account has a malformed name: nothing to check, nothing to lock.
+        let username = Username::parse(username).map_err(|_| AppError::Unauthorized)?;
         let row: Option<session::UserRow> =
-            sqlx::query_as("SELECT id, username, role, password_hash FROM users WHERE lower(username) = lower($1)")
-                .bind(username)
+            sqlx::query_as("SELECT id, username, role, password_hash FROM users WHERE lower(username) = $1")
+                .bind(username.key())
                 .fetch_optional(&self.db)
                 .await?;
-        let stored = row.as_ref().map(|r| r.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
-        let ok = password::verify_blocking(pass.to_owned(), stored).await;
+        let own_address = match &row {
+            Some(user) => own_addresses::is_own(&self.db, user.id, client).await?,
+            None => false,
+        };
+        let attempt = self.lockout.admit(&username, client, own_address).await?;
+        let stored = row.as_ref().map(|r| r.password_hash.clone());
+        let checked = self.hasher.verify(pass.to_owned(), stored).await;
+        let outcome = match checked {
+            Ok(true) if row.is_some() => Outcome::SignedIn,
+            Ok(_) => Outcome::WrongPassword,
+            Err(_) => Outcome::Abandoned,
+        };
+        self.lockout.settle(&username, client, attempt, outcome).await;
         match row {
-            Some(user) if ok => {
+            Some(user) if outcome == Outcome::SignedIn => {
+                own_addresses::record(&self.db, user.id, client).await?;
                 let token = session::create(&self.db, user.id).await?;
                 Ok(AuthReply { user_id: user.id, username: user.username, role: user.role, token })
             }
             _ => {
-                self.limiter.hit("login-fail", &account, FAILED_LOGINS_PER_ACCOUNT).await;
+                checked?;
                 Err(AppError::Unauthorized.into())
             }
         }

@@ -1,15 +1,22 @@
-//! Accounts: registration and sign-in with argon2-hashed passwords
-//! ([`password`]), sessions shared by the browser cookie and the apps' bearer
-//! token ([`session`]), the anti-abuse limits and quotas ([`rate_limit`]),
-//! and who may run the global operations ([`operators`]).
+//! Accounts: registration and sign-in with argon2-hashed passwords, hashed a
+//! bounded number at a time ([`password`]), sessions shared by the browser
+//! cookie and the apps' bearer token ([`session`]), the anti-abuse limits and
+//! quotas: fixed windows ([`rate_limit`]) and the per-(account, address)
+//! sign-in lockout ([`lockout`]) that spares the addresses an account signed
+//! in from lately ([`own_addresses`]); and who may run the global operations
+//! ([`operators`]).
 
 mod accounts;
+mod lockout;
 mod operators;
+mod own_addresses;
 mod password;
 mod rate_limit;
 mod session;
+mod username;
 
 pub use accounts::Accounts;
+pub use lockout::Lockout;
 pub use operators::Operators;
 pub use password::hash as hash_password;
 pub use rate_limit::{Limit, RateLimiter, GOODS_PER_ACCOUNT, ORDERS_PER_ACCOUNT, ROOMS_PER_ACCOUNT};

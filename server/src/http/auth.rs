@@ -30,7 +30,9 @@ pub struct LoginBody {
 }
 
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterBody,
-    responses((status = 201, body = AuthReply), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 201, body = AuthReply), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, headers(("Retry-After" = u64, description = "seconds to wait"))),
+        (status = 503, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn register(
     RequestSession(session): RequestSession,
@@ -42,7 +44,9 @@ pub async fn register(
 }
 
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = LoginBody,
-    responses((status = 200, body = AuthReply), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, body = AuthReply), (status = 401, body = ErrorBody),
+        (status = 429, body = ErrorBody, headers(("Retry-After" = u64, description = "seconds this address must wait"))),
+        (status = 503, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
 pub async fn login(
     RequestSession(session): RequestSession,

@@ -1,11 +1,12 @@
 //! The one mapping from failures to the public error body of `API.md`:
 //! `{"error": {"code": "...", "message": "..."}}`. Domain errors arrive as
 //! `crate::Error` and pass through `AppError` (where a 500 is logged once with
-//! its cause chain); the body never carries the cause.
+//! its cause chain); the body never carries the cause. A 429 also says how long
+//! to wait in `Retry-After` (seconds), here and on server functions alike.
 
 use app::error::AppError;
 use axum::{
-    http::StatusCode,
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -52,6 +53,8 @@ impl ErrorCode {
 pub struct ApiError {
     code: ErrorCode,
     message: String,
+    /// Seconds the caller should wait (`Retry-After`), for 429s that know it.
+    retry_after_secs: Option<u64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -67,7 +70,7 @@ pub struct ErrorDetail {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), retry_after_secs: None }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -87,6 +90,14 @@ impl ApiError {
     }
 }
 
+/// The `Retry-After` header an `AppError` asks for, if any.
+pub fn retry_after(err: &AppError) -> Option<HeaderValue> {
+    match err {
+        AppError::RateLimited { retry_after_secs: Some(secs) } => Some(HeaderValue::from(*secs)),
+        _ => None,
+    }
+}
+
 /// The public code of an `AppError`.
 pub fn error_code(err: &AppError) -> ErrorCode {
     use ErrorCode as C;
@@ -100,7 +111,7 @@ pub fn error_code(err: &AppError) -> ErrorCode {
         AppError::SoldOut => C::SoldOut,
         AppError::PurchaseLimit => C::PurchaseLimit,
         AppError::SaleNotStarted => C::SaleNotStarted,
-        AppError::RateLimited => C::RateLimited,
+        AppError::RateLimited { .. } => C::RateLimited,
         AppError::Unavailable => C::Unavailable,
         AppError::Internal | AppError::Transport(_) => C::Internal,
     }
@@ -109,6 +120,10 @@ pub fn error_code(err: &AppError) -> ErrorCode {
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> Self {
         let code = error_code(&err);
+        let retry_after_secs = match err {
+            AppError::RateLimited { retry_after_secs } => retry_after_secs,
+            _ => None,
+        };
         let message = match err {
             AppError::NotFound(msg) | AppError::Forbidden(msg) | AppError::BadRequest(msg) => msg,
             AppError::Invalid(reason) | AppError::Conflict(reason) => reason.to_string(),
@@ -116,12 +131,15 @@ impl From<AppError> for ApiError {
             AppError::SoldOut => "sold out: not enough stock for every item".into(),
             AppError::PurchaseLimit => "this order goes over the per-user purchase limit".into(),
             AppError::SaleNotStarted => "the flash sale has not started yet".into(),
-            AppError::RateLimited => "too many attempts; try again in a minute".into(),
+            AppError::RateLimited { retry_after_secs: Some(secs) } => {
+                format!("too many attempts; try again in {secs} seconds")
+            }
+            AppError::RateLimited { retry_after_secs: None } => "too many attempts; try again later".into(),
             AppError::Unavailable => "the service is temporarily unavailable; try again shortly".into(),
             // Logged where it became an `AppError`; the caller learns nothing of it.
             AppError::Internal | AppError::Transport(_) => "internal error".into(),
         };
-        Self::new(code, message)
+        Self { retry_after_secs, ..Self::new(code, message) }
     }
 }
 
@@ -134,7 +152,11 @@ impl From<crate::error::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message } };
-        (self.code.status(), Json(body)).into_response()
+        let mut response = (self.code.status(), Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
@@ -153,6 +175,15 @@ mod tests {
     fn codes_serialize_in_snake_case_as_the_contract_spells_them() {
         let json = serde_json::to_string(&ErrorCode::SaleNotStarted).unwrap();
         assert_eq!(json, "\"sale_not_started\"");
+    }
+
+    #[test]
+    fn a_rate_limit_that_knows_the_wait_says_it_in_retry_after() {
+        let response = ApiError::from(AppError::rate_limited(30)).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "30");
+        let unknown = ApiError::from(AppError::RateLimited { retry_after_secs: None }).into_response();
+        assert!(!unknown.headers().contains_key(header::RETRY_AFTER));
     }
 
     #[test]

@@ -97,12 +97,13 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeCaller {
     }
 }
 
-/// The client's address: the TCP peer. The one place that decides it, so a
-/// trusted proxy's `X-Forwarded-For` is read here when there is one.
+/// The client's address, as the session layer resolved it once (the TCP peer,
+/// or behind a trusted proxy the `X-Forwarded-For` entry it names).
 pub fn client_address(extensions: &Extensions) -> IpAddr {
     extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(peer)| peer.ip())
+        .get::<super::ClientAddr>()
+        .map(|super::ClientAddr(addr)| *addr)
+        .or_else(|| extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(peer)| peer.ip()))
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 

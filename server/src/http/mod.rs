@@ -2,10 +2,12 @@
 //! operational probes and metrics, and the Leptos pages and server functions.
 //! Handlers are thin: they parse the request, call the same service the
 //! server functions reach through the `app` ports, and map errors once
-//! ([`error`]). Each request's session is resolved once ([`session`]). Open
-//! event streams are capped per process and per client address ([`event_slots`]).
+//! ([`error`]). Each request's session and client address are resolved once
+//! ([`session`], [`client_addr`]). Open event streams are capped per process
+//! and per client address ([`event_slots`]).
 
 mod auth;
+mod client_addr;
 mod csrf;
 mod error;
 mod event_slots;
@@ -24,6 +26,7 @@ mod session;
 mod track;
 mod well_known;
 
+pub use client_addr::{ClientAddr, TrustedProxies};
 pub use event_slots::EventSlots;
 
 use app::{ports::Services, shell, App};
@@ -42,7 +45,6 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::startup::state::AppState;
 use error::ApiError;
-
 
 /// Bodies of `/api` calls are small JSON documents.
 const MAX_BODY: usize = 64 * 1024;

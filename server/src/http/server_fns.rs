@@ -1,12 +1,13 @@
 //! Server functions answer every error with HTTP 500 (Leptos's convention);
 //! this layer gives them the status the same error has in the `/api` contract
 //! (401, 403, 409, ...), so logs, metrics and proxies see a sign-in prompt or a
-//! sold-out answer as what it is. The body, which the client decodes, is kept.
+//! sold-out answer as what it is, and a 429 carries `Retry-After` as on the
+//! JSON API. The body, which the client decodes, is kept.
 
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
-    http::StatusCode,
+    http::{header, StatusCode},
     middleware::Next,
     response::Response,
 };
@@ -28,6 +29,9 @@ pub async fn error_status(req: Request, next: Next) -> Response {
     };
     if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = super::error::error_code(&err).status();
+        if let Some(wait) = super::error::retry_after(&err) {
+            parts.headers.insert(header::RETRY_AFTER, wait);
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -3,7 +3,9 @@
 //! [`CurrentSession`] that resolves the user at most once, however many
 //! extractors and server functions ask. Signing in or out through it records a
 //! cookie change, which the layer writes on the way out: no port sees a header
-//! or builds a cookie.
+//! or builds a cookie. The layer also resolves the client's address once
+//! ([`ClientAddr`], behind trusted proxies the forwarded one) and leaves it in
+//! the request's extensions for every limit.
 
 use std::{
     net::{IpAddr, Ipv4Addr, SocketAddr},
@@ -23,6 +25,7 @@ use axum::{
 };
 use tokio::sync::OnceCell;
 
+use super::client_addr::ClientAddr;
 use crate::{
     auth::{Accounts, SESSION_TTL_DAYS},
     startup::state::AppState,
@@ -64,7 +67,7 @@ fn clear_cookie() -> String {
 struct RequestSession {
     accounts: Arc<Accounts>,
     token: Option<String>,
-    client: IpAddr,
+    client: ClientAddr,
     user: OnceCell<Option<SessionUser>>,
     /// The `Set-Cookie` this request's answer carries, if it signed in or out.
     cookie: Mutex<Option<String>>,
@@ -86,13 +89,13 @@ impl Session for RequestSession {
     }
 
     async fn register(&self, username: &str, password: &str, role: Role) -> Result<AuthReply, AppError> {
-        let reply = self.accounts.register(username, password, role, self.client).await?;
+        let reply = self.accounts.register(username, password, role, self.client.0).await?;
         self.set_cookie(set_cookie(&reply.token, self.cookie_secure));
         Ok(reply)
     }
 
     async fn login(&self, username: &str, password: &str) -> Result<AuthReply, AppError> {
-        let reply = self.accounts.login(username, password, self.client).await?;
+        let reply = self.accounts.login(username, password, self.client.0).await?;
         self.set_cookie(set_cookie(&reply.token, self.cookie_secure));
         Ok(reply)
     }
@@ -106,13 +109,16 @@ impl Session for RequestSession {
     }
 }
 
-/// Middleware: attaches the request's session and writes its cookie change.
+/// Middleware: resolves the client's address, attaches the request's session
+/// and writes its cookie change.
 pub async fn attach(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let client = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let client = state.trusted_proxies.client(peer, req.headers());
+    req.extensions_mut().insert(client);
     let session = Arc::new(RequestSession {
         accounts: state.accounts.clone(),
         token: request_token(req.headers()),

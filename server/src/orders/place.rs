@@ -88,9 +88,7 @@ impl Orders {
 
     #[tracing::instrument(skip_all, fields(%user, live_id = %request.live_id, xid))]
     async fn place_order(&self, user: UserId, key: &IdempotencyKey, request: OrderRequest) -> Result<PlacedOrder> {
-        if !self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await {
-            return Err(AppError::RateLimited.into());
-        }
+        self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
         let order = request::validate(request)?;
         let waiting_until = Instant::now() + CLAIM_TTL;
         loop {

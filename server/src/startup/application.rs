@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{config::Config, db, demo, redis::Redis, state::AppState, worker::Workers};
 use crate::{
-    auth::{Accounts, Operators, RateLimiter},
+    auth::{Accounts, Lockout, Operators, RateLimiter},
     cache::{GoodsCache, RoomCache, RoomCacheBuilder},
     catalog::Catalog,
     compensation::{Retrier, Sweeper},
@@ -56,7 +56,11 @@ impl Application {
         let state = AppState {
             leptos: config.leptos.clone(),
             metrics,
-            accounts: Arc::new(Accounts::new(db.clone(), limiter.clone())),
+            accounts: Arc::new(Accounts::new(
+                db.clone(),
+                limiter.clone(),
+                Lockout::new(redis.clone(), config.rate_limits),
+            )),
             catalog: Arc::new(Catalog::new(
                 db.clone(),
                 cache.clone(),
@@ -92,6 +96,7 @@ impl Application {
             relay,
             workers,
             links,
+            trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             cookie_secure: config.cookie_secure,
             shutdown,
             db,

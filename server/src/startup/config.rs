@@ -8,7 +8,7 @@ use std::{net::SocketAddr, time::Duration};
 use anyhow::Context;
 use leptos::prelude::LeptosOptions;
 
-use crate::links::Links;
+use crate::{http::TrustedProxies, links::Links};
 
 /// Everything the server needs to start.
 #[derive(Clone, Debug)]
@@ -23,6 +23,9 @@ pub struct Config {
     pub demo_data: bool,
     /// Anti-abuse limits; `LIVE_RATE_LIMITS=off` switches them off for load tests.
     pub rate_limits: bool,
+    /// The reverse proxies whose `X-Forwarded-For` names the client
+    /// (`LIVE_TRUSTED_PROXIES`: addresses and CIDRs, comma-separated; default none).
+    pub trusted_proxies: TrustedProxies,
     /// Mark the session cookie `Secure` (`LIVE_COOKIE_SECURE=1` behind HTTPS).
     pub cookie_secure: bool,
     /// How long a stream entry may sit unacknowledged by a consumer before
@@ -82,6 +85,10 @@ impl Config {
             leptos,
             demo_data: parse_flag("LIVE_DEMO_DATA", var("LIVE_DEMO_DATA"), true)?,
             rate_limits: !matches!(var("LIVE_RATE_LIMITS").as_deref(), Some("off" | "0" | "false")),
+            trusted_proxies: var("LIVE_TRUSTED_PROXIES")
+                .unwrap_or_default()
+                .parse()
+                .context("LIVE_TRUSTED_PROXIES must list IP addresses or CIDRs, comma-separated")?,
             cookie_secure: parse_flag("LIVE_COOKIE_SECURE", var("LIVE_COOKIE_SECURE"), false)?,
             claim_idle: millis("LIVE_CLAIM_IDLE_MS", var("LIVE_CLAIM_IDLE_MS"), 30_000)?,
             links: Links::from_vars(var)?,
@@ -148,6 +155,7 @@ mod tests {
         assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
         assert!(c.demo_data);
         assert!(c.rate_limits);
+        assert_eq!(c.trusted_proxies, TrustedProxies::default(), "no proxy is trusted unless named");
         assert!(!c.leptos.output_name.is_empty());
     }
 
@@ -195,6 +203,14 @@ mod tests {
         for bad in ["0", "-1", "many"] {
             assert!(config(&[("LIVE_SSE_MAX_PER_ADDRESS", bad)]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_read_and_a_malformed_one_stops_the_start() {
+        let c = config(&[("LIVE_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8, ::1")]).unwrap();
+        assert_eq!(c.trusted_proxies, "127.0.0.1,10.0.0.0/8,::1".parse().unwrap());
+        let err = config(&[("LIVE_TRUSTED_PROXIES", "127.0.0.1, nginx")]).unwrap_err();
+        assert!(format!("{err:#}").contains("LIVE_TRUSTED_PROXIES"), "{err:#}");
     }
 
     #[test]

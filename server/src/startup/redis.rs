@@ -2,9 +2,10 @@
 //! No other module spells a key.
 //!
 //! Every name starts with `REDIS_KEY_PREFIX`, and keys of one room share the
-//! hash tag `{live_id}` so a room's keys land on one Redis Cluster slot.
+//! hash tag `{live_id}` so a room's keys land on one Redis Cluster slot; the
+//! sign-in lockout's keys of one account share the tag `{account}` likewise.
 
-use std::time::Duration;
+use std::{net::IpAddr, time::Duration};
 
 use anyhow::Context;
 use app::ids::{LiveId, SkuId, SpuId, UserId};
@@ -101,6 +102,43 @@ impl Keyspace {
     pub fn rate_limit(&self, scope: &str, subject: &str, window: u64) -> String {
         format!("{}rl:{}:{}:{}", self.prefix, scope, subject, window)
     }
+
+    /// The common prefix of one account's sign-in lockout keys; `account` is
+    /// the lowercased username signed in to, whether or not it exists.
+    fn sign_in_prefix(&self, account: &str) -> String {
+        format!("{}signin:{{{}}}", self.prefix, account)
+    }
+
+    /// Failed sign-ins to an account from one address since its last lock.
+    pub fn sign_in_failures(&self, account: &str, addr: IpAddr) -> String {
+        format!("{}:fails:{addr}", self.sign_in_prefix(account))
+    }
+
+    /// Present while an address is locked out of an account.
+    pub fn sign_in_lock(&self, account: &str, addr: IpAddr) -> String {
+        format!("{}:lock:{addr}", self.sign_in_prefix(account))
+    }
+
+    /// How often an address was locked out of an account lately (each lock doubles).
+    pub fn sign_in_strikes(&self, account: &str, addr: IpAddr) -> String {
+        format!("{}:strikes:{addr}", self.sign_in_prefix(account))
+    }
+
+    /// Failed sign-ins to an account from addresses it has not signed in from lately.
+    pub fn sign_in_strangers(&self, account: &str) -> String {
+        format!("{}:strangers", self.sign_in_prefix(account))
+    }
+
+    /// Sign-in attempts to an account from one address still being checked
+    /// (a sorted set: attempt → start time).
+    pub fn sign_in_undecided(&self, account: &str, addr: IpAddr) -> String {
+        format!("{}:undecided:{addr}", self.sign_in_prefix(account))
+    }
+
+    /// Attempts still being checked from addresses the account has not signed in from lately.
+    pub fn sign_in_strangers_undecided(&self, account: &str) -> String {
+        format!("{}:strangers:undecided", self.sign_in_prefix(account))
+    }
 }
 
 /// A shared, self-reconnecting Redis connection and the key names.
@@ -170,5 +208,13 @@ mod tests {
     fn the_fanout_readers_client_name_has_no_spaces() {
         assert_eq!(Keyspace::new("a b:\n").fanout_reader_name(), "a_b:_fanout-reader");
         assert_eq!(Keyspace::new("lct:1:").fanout_reader_name(), "lct:1:fanout-reader");
+    }
+
+    #[test]
+    fn an_accounts_sign_in_keys_share_its_hash_tag() {
+        let keys = Keyspace::new("t1:");
+        let addr: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(keys.sign_in_lock("alice", addr), "t1:signin:{alice}:lock:2001:db8::1");
+        assert_eq!(keys.sign_in_strangers("alice"), "t1:signin:{alice}:strangers");
     }
 }

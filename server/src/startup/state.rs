@@ -16,7 +16,7 @@ use crate::{
     catalog::Catalog,
     console::Console,
     events::{Fanout, Relay},
-    http::EventSlots,
+    http::{EventSlots, TrustedProxies},
     links::Links,
     metrics::Metrics,
     orders::Orders,
@@ -42,6 +42,8 @@ pub struct AppState {
     pub links: Arc<Links>,
     /// Who may run the global operations.
     pub operators: Arc<Operators>,
+    /// The proxies whose `X-Forwarded-For` names the client (`LIVE_TRUSTED_PROXIES`).
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// Mark the session cookie `Secure` (sites served over HTTPS).
     pub cookie_secure: bool,
     /// Cancelled at shutdown: background loops and event streams end.

@@ -1,9 +1,11 @@
 //! The shipped nginx configuration (deploy/nginx) in front of the real app:
 //! level 2 of the goods detail cache hits, and revalidates expired entries
-//! with the origin's 304.
+//! with the origin's 304; with nginx trusted, each client behind it has its
+//! own sign-in budget, and a client's own `X-Forwarded-For` dodges nothing.
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{net::IpAddr, path::PathBuf, process::Stdio, time::Duration};
 
+use serde_json::json;
 use tokio::process::{Child, Command};
 
 use crate::helpers::{eventually, TestApp};
@@ -105,4 +107,64 @@ async fn nginx_caches_goods_detail_and_revalidates_it_with_the_origins_304() {
     })
     .await;
     assert!(revalidated, "the origin answered the proxy's revalidation with 304");
+}
+
+/// A client connecting from its own loopback address (any 127.x.y.z is local).
+fn client_at(addr: &str) -> reqwest::Client {
+    reqwest::Client::builder().local_address(addr.parse::<IpAddr>().unwrap()).build().unwrap()
+}
+
+/// A login through `base`, with an `X-Forwarded-For` the client wrote itself.
+async fn login(client: &reqwest::Client, base: &str, username: &str, password: &str, forged: &str) -> u16 {
+    let response = client
+        .post(format!("{base}/api/auth/login"))
+        .header("x-forwarded-for", forged)
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+#[tokio::test]
+async fn behind_the_trusted_nginx_each_client_has_its_own_sign_in_budget_and_a_forged_forwarded_for_changes_nothing() {
+    let app = TestApp::spawn_with(&[("LIVE_TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let owner = app.register("streamer").await;
+    let port = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let nginx = start_nginx(port).await;
+    let (guesser, owner_at_home) = (client_at("127.0.0.2"), client_at("127.0.0.3"));
+
+    let mut statuses = Vec::new();
+    for i in 0..10 {
+        let forged = format!("198.51.100.{i}");
+        statuses.push(login(&guesser, &nginx.base, &owner.username, "wrong-pass-1", &forged).await);
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 401, 429, 429, 429, 429, 429],
+        "a new forged address each time helps nothing"
+    );
+
+    let other = login(&owner_at_home, &nginx.base, &owner.username, "secret-pass-1", "198.51.100.0").await;
+    assert_eq!(other, 200, "another client behind the same proxy has a budget of its own");
+}
+
+#[tokio::test]
+async fn without_trusting_nginx_a_forwarded_for_the_client_sent_is_ignored_and_cannot_dodge_the_lockout() {
+    let app = TestApp::spawn().await;
+    let owner = app.register("streamer").await;
+    let port = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let nginx = start_nginx(port).await;
+    let (guesser, neighbour) = (client_at("127.0.0.2"), client_at("127.0.0.3"));
+
+    for i in 0..5 {
+        let forged = format!("198.51.100.{i}");
+        assert_eq!(login(&guesser, &nginx.base, &owner.username, "wrong-pass-1", &forged).await, 401);
+    }
+    let dodge = login(&guesser, &nginx.base, &owner.username, "secret-pass-1", "198.51.100.99").await;
+    assert_eq!(dodge, 429, "a forged X-Forwarded-For through the untrusted proxy is not believed");
+    let direct = login(&reqwest::Client::new(), &app.address, &owner.username, "secret-pass-1", "203.0.113.5").await;
+    assert_eq!(direct, 429, "nor sent straight to the app");
+    let shared = login(&neighbour, &nginx.base, &owner.username, "secret-pass-1", "203.0.113.6").await;
+    assert_eq!(shared, 429, "untrusted, the proxy is the only address the app knows: everyone behind it shares it");
 }
