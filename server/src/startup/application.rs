@@ -46,7 +46,7 @@ impl Application {
         let faults = Faults::from_env();
         let relay = Relay::new(db.clone(), redis.clone());
         let cache = Arc::new(RoomCache::new(db.clone(), redis.clone()));
-        let goods_cache = Arc::new(GoodsCache::new(db.clone(), redis.clone()));
+        let goods_cache = Arc::new(GoodsCache::new(db.clone(), redis.clone(), faults.clone()));
         let stock = Arc::new(StockGate::new(db.clone(), redis.clone()));
         let publisher = Publisher::new(db.clone(), redis.clone(), faults.clone());
         let limiter = RateLimiter::new(redis.clone(), config.rate_limits);

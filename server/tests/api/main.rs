@@ -10,6 +10,8 @@ mod bindings;
 mod events;
 #[cfg(feature = "faults")]
 mod faults;
+#[cfg(feature = "faults")]
+mod goods_cache;
 mod goods_detail;
 mod goods_list;
 mod health;
