@@ -5,6 +5,7 @@
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
+use app::session::DemoLogins;
 use axum::Router;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -87,6 +88,7 @@ impl Application {
             workers,
             links,
             cookie_secure: config.cookie_secure,
+            demo_logins: DemoLogins(config.demo_data),
             shutdown,
             db,
             redis,

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use app::session::DemoLogins;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub links: Arc<Links>,
     /// Mark the session cookie `Secure` (sites served over HTTPS).
     pub cookie_secure: bool,
+    /// Demo data is seeded (`LIVE_DEMO_DATA`): the login page shows the demo accounts.
+    pub demo_logins: DemoLogins,
     /// Cancelled at shutdown: background loops and event streams end.
     pub shutdown: CancellationToken,
 }

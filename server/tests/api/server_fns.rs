@@ -66,3 +66,18 @@ async fn a_form_post_without_javascript_still_goes_back_to_the_page() {
     assert!(location.starts_with(&format!("{page}?")), "back to the page: {location}");
     assert!(location.contains("__err="), "with the error for the page to show: {location}");
 }
+
+#[tokio::test]
+async fn a_server_function_called_with_malformed_arguments_is_a_400_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let owner = app.register("streamer").await;
+    for form in
+        [vec![("live_id", "not-a-number".to_string()), ("spu_id", "1".to_string())], vec![("spu_id", "1".to_string())]]
+    {
+        let response = call_server_fn(&app, "console/bind", Some(&owner), &form).await;
+        assert_eq!(response.status(), 400, "{form:?}");
+        assert!(response.headers().contains_key("serverfnerror"));
+        let body: Value = response.json().await.unwrap();
+        assert!(body.get("BadRequest").is_some(), "the client reads a bad request: {body}");
+    }
+}
