@@ -9,5 +9,5 @@ mod session;
 
 pub use accounts::Accounts;
 pub use password::hash as hash_password;
-pub use rate_limit::{RateLimiter, ORDERS_PER_ACCOUNT};
+pub use rate_limit::{RateLimiter, BEACONS_PER_ADDRESS, ORDERS_PER_ACCOUNT};
 pub use session::TTL_DAYS as SESSION_TTL_DAYS;

@@ -20,6 +20,9 @@ pub const FAILED_LOGINS_PER_ACCOUNT: Limit = Limit { max: 10, window_secs: 300 }
 /// Order attempts per account (never per address: a shop's NAT or a load test
 /// sends many accounts' orders from one address).
 pub const ORDERS_PER_ACCOUNT: Limit = Limit { max: 120, window_secs: 60 };
+/// Click/view beacons from one address: generous, since hundreds of viewers
+/// may share one carrier-grade-NAT address.
+pub const BEACONS_PER_ADDRESS: Limit = Limit { max: 3000, window_secs: 60 };
 
 #[derive(Clone)]
 pub struct RateLimiter {

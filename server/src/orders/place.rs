@@ -27,6 +27,8 @@ use crate::{
     events::{Publisher, Relay},
     faults::Faults,
     goods::SkuRow,
+    links::AnalyticsSource,
+    metrics::Metrics,
     rooms,
     stock::{self, Hold, StockGate},
 };
@@ -43,6 +45,7 @@ pub struct Orders {
     /// Armed by the fault-injection tests (a no-op without the `faults` feature).
     pub faults: Faults,
     limiter: RateLimiter,
+    metrics: Arc<Metrics>,
 }
 
 impl Orders {
@@ -54,8 +57,9 @@ impl Orders {
         goods_cache: Arc<GoodsCache>,
         faults: Faults,
         limiter: RateLimiter,
+        metrics: Arc<Metrics>,
     ) -> Self {
-        Self { db, stock, publisher, relay, goods_cache, faults, limiter }
+        Self { db, stock, publisher, relay, goods_cache, faults, limiter, metrics }
     }
 
     #[tracing::instrument(skip_all, fields(%user, live_id = %request.live_id, xid))]
@@ -64,6 +68,7 @@ impl Orders {
             return Err(AppError::RateLimited.into());
         }
         let order = request::validate(request)?;
+        self.metrics.count_dropped(AnalyticsSource::Order, &order.dropped);
         if let Some(existing) = receipt::existing(&self.db, user, key, &order.fingerprint).await? {
             return Ok(PlacedOrder { receipt: existing, created: false });
         }

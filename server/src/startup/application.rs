@@ -21,6 +21,7 @@ use crate::{
     events::{Fanout, GroupConsumer, Publisher, Relay},
     faults::Faults,
     http,
+    links::Beacons,
     metrics::Metrics,
     orders::Orders,
     stats::LiveOrderStatisticProcessor,
@@ -54,9 +55,10 @@ impl Application {
         let fanout = Fanout::new(redis.clone(), workers.clone(), shutdown.clone());
         let links = Arc::new(config.links.clone());
         let metrics = Metrics::new();
+        let beacons = Arc::new(Beacons::new(db.clone(), limiter.clone(), metrics.clone()));
         let state = AppState {
             leptos: config.leptos.clone(),
-            metrics,
+            metrics: metrics.clone(),
             accounts: Arc::new(Accounts::new(db.clone(), limiter.clone())),
             catalog: Arc::new(Catalog::new(
                 db.clone(),
@@ -80,7 +82,9 @@ impl Application {
                 goods_cache.clone(),
                 faults,
                 limiter,
+                metrics,
             )),
+            beacons,
             cache,
             goods_cache,
             fanout,

@@ -17,7 +17,7 @@ use crate::{
     catalog::Catalog,
     console::Console,
     events::{Fanout, Relay},
-    links::Links,
+    links::{Beacons, Links},
     metrics::Metrics,
     orders::Orders,
 };
@@ -32,6 +32,7 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub console: Arc<Console>,
     pub orders: Arc<Orders>,
+    pub beacons: Arc<Beacons>,
     pub cache: Arc<RoomCache>,
     pub goods_cache: Arc<GoodsCache>,
     pub fanout: Fanout,

@@ -6,6 +6,7 @@ mod proxy;
 
 mod auth;
 mod authz;
+mod beacons;
 mod bindings;
 mod events;
 #[cfg(feature = "faults")]
@@ -16,6 +17,7 @@ mod goods_detail;
 mod goods_list;
 mod health;
 mod nginx;
+mod order_analytics;
 mod orders;
 mod pages;
 mod pipeline;
