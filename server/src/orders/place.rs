@@ -49,6 +49,8 @@ pub struct Orders {
 }
 
 impl Orders {
+    // One handle per collaborator, wired once in `Application::build`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         db: PgPool,
         stock: Arc<StockGate>,
