@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
     let cookie_options =
         leptos_i18n::context::CookieOptions::<i18n::Locale>::default().path("/").max_age(365 * 24 * 60 * 60 * 1000_i64);
     mark_hydrated();
+    crate::session::DemoLogins::share();
     view! {
         <I18nContextProvider cookie_options=cookie_options>
             <Stylesheet id="leptos" href="/pkg/live-commerce.css"/>

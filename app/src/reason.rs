@@ -86,8 +86,6 @@ pub enum Reason {
     SkuNotInRoom,
     #[error("this live room has ended")]
     RoomEnded,
-    #[error("tracking_code and trace_id are 1–64 letters, digits, '-' or '_'")]
-    TraceCodes,
     #[error("this Idempotency-Key was used for a different order")]
     IdempotencyReused,
     #[error("this Idempotency-Key is being used")]

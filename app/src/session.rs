@@ -5,6 +5,26 @@ use leptos::prelude::*;
 
 use crate::{error::AppError, model::SessionUser};
 
+/// Whether the server seeded the demo accounts (`LIVE_DEMO_DATA`), so the
+/// login page may show them. The server provides it to every page it renders;
+/// [`DemoLogins::share`] carries it into the browser with the page.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DemoLogins(pub bool);
+
+impl DemoLogins {
+    /// At the root, once: the server's value, read back from the page while
+    /// hydrating (the same on both sides), provided to every page below.
+    pub fn share() {
+        let seeded = SharedValue::new(|| use_context::<DemoLogins>().is_some_and(|d| d.0)).into_inner();
+        provide_context(DemoLogins(seeded));
+    }
+
+    /// The value [`share`](Self::share) provided (off if none was).
+    pub fn seeded() -> bool {
+        use_context::<DemoLogins>().is_some_and(|d| d.0)
+    }
+}
+
 /// A post-sign-in target: a path on this site, never another host.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let next = next?.trim();

@@ -15,6 +15,17 @@ test("the console asks an anonymous visitor to sign in", async ({ page }) => {
   await expect(page.locator("a[href='/login?next=/console']")).toBeVisible();
 });
 
+test("with demo data on, the login page shows the demo accounts, also once hydrated and after client-side navigation", async ({ page }) => {
+  await page.goto("/login");
+  await hydrated(page);
+  await expect(page.getByTestId("demo-hint")).toContainText("demo_streamer");
+  await page.goto("/console");
+  await hydrated(page);
+  await page.locator("a[href='/login?next=/console']").click();
+  await expect(page.getByTestId("login-form")).toBeVisible();
+  await expect(page.getByTestId("demo-hint")).toContainText("demo_streamer");
+});
+
 test("a wrong password is explained, not silently ignored", async ({ page }) => {
   await signIn(page, "demo_streamer", "/console", "not-the-password");
   await expect(page.getByTestId("error")).toBeVisible();

@@ -24,7 +24,8 @@
 //!   stream reader per process, broadcast in-process to each room's viewers).
 //! - `stats`: the order-statistics processor.
 //! - `links`: deep-link configuration, well-known documents, tracking codes,
-//!   the click → view → order funnel.
+//!   the click → view → order funnel, its beacons, and the lenient checks of
+//!   the analytics fields (tracking code, trace id) orders and beacons carry.
 //! - `cache`: the room and goods caches, their rebuilder, single-flight locks.
 //! - `catalog`, `console`: the viewer's and the streamer's services behind
 //!   the UI's ports (and the JSON API).

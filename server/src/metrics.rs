@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
 
+use crate::links::{AnalyticsField, AnalyticsSource, IgnoredBeacon};
+
 pub struct Metrics {
     registry: Registry,
     /// HTTP requests answered, by method, route and status.
@@ -76,6 +78,18 @@ impl Metrics {
             .expect("valid metric"),
         );
         Arc::new(Self { registry, requests, latency, stock_drift_corrected, analytics_fields_dropped, beacons_ignored })
+    }
+
+    /// Counts the analytics fields `source` carried malformed (and dropped).
+    pub fn count_dropped(&self, source: AnalyticsSource, fields: &[AnalyticsField]) {
+        for field in fields {
+            self.analytics_fields_dropped.with_label_values(&[source.as_str(), field.as_str()]).inc();
+        }
+    }
+
+    /// Counts a beacon answered but not recorded.
+    pub fn beacon_ignored(&self, reason: IgnoredBeacon) {
+        self.beacons_ignored.with_label_values(&[reason.as_str()]).inc();
     }
 
     /// The text exposition format.

@@ -48,7 +48,6 @@ pub fn reason_text(i18n: I18nContext<Locale>, reason: &Reason) -> String {
         Reason::DuplicateSku { .. } => t_string!(i18n, reason_duplicate_sku).to_string(),
         Reason::SkuNotInRoom => t_string!(i18n, reason_sku_not_in_room).to_string(),
         Reason::RoomEnded => t_string!(i18n, reason_room_ended).to_string(),
-        Reason::TraceCodes => t_string!(i18n, reason_trace_codes).to_string(),
         Reason::IdempotencyReused => t_string!(i18n, reason_idempotency_reused).to_string(),
         Reason::IdempotencyInFlight => t_string!(i18n, reason_idempotency_in_flight).to_string(),
     }

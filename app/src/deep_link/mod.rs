@@ -15,7 +15,10 @@ mod router;
 
 pub use encode::{encode_component, query_pairs};
 pub use platform::{InApp, Platform};
-pub use router::{valid_token, DeepLinkRouter, JumpParams, LinkConfig, Navigation, SCHEME_FALLBACK_MS};
+pub use router::{
+    valid_trace_id, valid_tracking_code, DeepLinkRouter, JumpParams, LinkConfig, Navigation, MAX_TRACE_ID_LEN,
+    SCHEME_FALLBACK_MS,
+};
 
 #[cfg(test)]
 mod tests;

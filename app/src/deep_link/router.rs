@@ -104,9 +104,22 @@ pub struct JumpParams {
     pub trace_id: String,
 }
 
-/// Tracking codes and trace ids are short tokens; anything else is dropped.
-pub fn valid_token(value: &str) -> bool {
+/// The longest trace id accepted (W3C `traceparent` is 55, SkyWalking ids ~60).
+pub const MAX_TRACE_ID_LEN: usize = 128;
+
+/// A binding's tracking code, as the server mints it: `[A-Za-z0-9_-]{1,64}`.
+pub fn valid_tracking_code(value: &str) -> bool {
     !value.is_empty() && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A trace id as real tracers write it: W3C trace-context (`00-<32 hex>-<16
+/// hex>-<2 hex>` or the bare 32-hex trace id), SkyWalking
+/// (`segment.thread.timestamp`), UUIDs: at most [`MAX_TRACE_ID_LEN`] ASCII
+/// letters, digits and `-_.:`. Links carry it percent-encoded.
+pub fn valid_trace_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= MAX_TRACE_ID_LEN
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
 /// Where a tap goes.
@@ -139,10 +152,11 @@ impl DeepLinkRouter {
     /// tracking code and trace id when they are well-formed.
     pub fn query(params: &JumpParams) -> String {
         let mut query = format!("spu_id={}&source_type=live&live_id={}", params.spu_id, params.live_id);
-        for (key, value) in [("tracking_code", &params.tracking_code), ("trace_id", &params.trace_id)] {
-            if valid_token(value) {
-                query.push_str(&format!("&{key}={}", encode_component(value)));
-            }
+        if valid_tracking_code(&params.tracking_code) {
+            query.push_str(&format!("&tracking_code={}", encode_component(&params.tracking_code)));
+        }
+        if valid_trace_id(&params.trace_id) {
+            query.push_str(&format!("&trace_id={}", encode_component(&params.trace_id)));
         }
         query
     }

@@ -135,6 +135,49 @@ fn a_hostile_origin_never_becomes_the_android_fallback() {
     assert!(url.contains(&encode_component("https://links.livepicks.example/app/goods_detail?")), "{url}");
 }
 
+#[test]
+fn trace_ids_of_w3c_skywalking_and_uuid_tracers_are_accepted() {
+    for id in [
+        "4bf92f3577b34da6a3ce929d0e0e4736",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        "2a1b3c4d5e6f4a7b8c9d.61.17326963541230001",
+        "550e8400-e29b-41d4-a716-446655440000",
+        "svc:2a1b3c4d_5e6f",
+    ] {
+        assert!(valid_trace_id(id), "{id}");
+    }
+    assert!(valid_trace_id(&"a".repeat(MAX_TRACE_ID_LEN)));
+}
+
+#[test]
+fn trace_ids_that_are_empty_too_long_or_carry_unsafe_characters_are_refused() {
+    let too_long = "a".repeat(MAX_TRACE_ID_LEN + 1);
+    for id in ["", "<script>", "a b", "a/b", "x&redirect=https://evil.example", "trace%20id", "é1", too_long.as_str()]
+    {
+        assert!(!valid_trace_id(id), "{id}");
+    }
+}
+
+#[test]
+fn tracking_codes_are_only_the_server_minted_alphabet() {
+    for code in ["xyz", "tc_1-AB", &"c".repeat(64)] {
+        assert!(valid_tracking_code(code), "{code}");
+    }
+    for code in ["", "a.b", "a:b", "a b", "<x>", &"c".repeat(65)] {
+        assert!(!valid_tracking_code(code), "{code}");
+    }
+}
+
+#[test]
+fn a_skywalking_trace_id_travels_in_the_link_and_decodes_back() {
+    let mut p = params();
+    p.trace_id = "2a1b3c4d.61.17326963541230001:x".into();
+    let query = DeepLinkRouter::query(&p);
+    assert!(query.ends_with("&trace_id=2a1b3c4d.61.17326963541230001%3Ax"), "{query}");
+    let pairs = query_pairs(&query);
+    assert!(pairs.contains(&("trace_id".to_string(), p.trace_id.clone())));
+}
+
 fn allowed(url: &str) -> bool {
     [
         "https://links.livepicks.example/app/goods_detail?",
@@ -166,7 +209,7 @@ proptest! {
     }
 
     #[test]
-    fn the_query_round_trips(spu in 1i64..1_000_000_000, live in 1i64..1_000_000_000, code in "[A-Za-z0-9_-]{1,64}", trace in "[a-f0-9]{32}") {
+    fn the_query_round_trips(spu in 1i64..1_000_000_000, live in 1i64..1_000_000_000, code in "[A-Za-z0-9_-]{1,64}", trace in "[A-Za-z0-9_.:-]{1,128}") {
         let p = JumpParams { spu_id: SpuId::new(spu).unwrap(), live_id: LiveId::new(live).unwrap(), tracking_code: code.clone(), trace_id: trace.clone() };
         let pairs = query_pairs(&DeepLinkRouter::query(&p));
         let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());

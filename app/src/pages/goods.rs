@@ -10,7 +10,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     checkout::PlaceOrder,
     components::{countdown::Countdown, notice::ErrorNotice},
-    deep_link::valid_token,
+    deep_link::{valid_trace_id, valid_tracking_code},
     error::AppError,
     i18n::*,
     ids::{LiveId, SpuId},
@@ -43,8 +43,8 @@ pub fn GoodsDetailPage() -> impl IntoView {
         let q = query.read();
         LiveSource {
             live_id: q.get("live_id").and_then(|s| s.parse().ok()),
-            tracking_code: q.get("tracking_code").filter(|c| valid_token(c)),
-            trace_id: q.get("trace_id").filter(|c| valid_token(c)),
+            tracking_code: q.get("tracking_code").filter(|c| valid_tracking_code(c)),
+            trace_id: q.get("trace_id").filter(|c| valid_trace_id(c)),
         }
     };
     let place = ServerAction::<PlaceOrder>::new();

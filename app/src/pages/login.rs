@@ -1,5 +1,6 @@
 //! `/login`: sign in or create an account. Works without JavaScript (plain
 //! form posts to the server functions); `?next=` returns to a local page.
+//! The demo accounts are shown only while the server has seeded them.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -7,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     components::notice::{action_error, ErrorNotice},
     i18n::*,
-    session::{safe_next, Login, Register},
+    session::{safe_next, DemoLogins, Login, Register},
 };
 
 #[component]
@@ -17,6 +18,7 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || safe_next(query.read().get("next").as_deref()).unwrap_or_default();
     let login = ServerAction::<Login>::new();
     let register = ServerAction::<Register>::new();
+    let demo = DemoLogins::seeded();
     view! {
         <main class="auth">
             <section class="panel">
@@ -28,7 +30,7 @@ pub fn LoginPage() -> impl IntoView {
                     <button class="button" type="submit">{t!(i18n, sign_in)}</button>
                 </ActionForm>
                 <ErrorNotice error=action_error(login)/>
-                <p class="hint">{t!(i18n, demo_hint)}</p>
+                {demo.then(|| view! { <p class="hint" data-testid="demo-hint">{t!(i18n, demo_hint)}</p> })}
             </section>
             <section class="panel">
                 <h2>{t!(i18n, register_title)}</h2>

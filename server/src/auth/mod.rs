@@ -19,5 +19,7 @@ pub use accounts::Accounts;
 pub use lockout::Lockout;
 pub use operators::Operators;
 pub use password::hash as hash_password;
-pub use rate_limit::{Limit, RateLimiter, GOODS_PER_ACCOUNT, ORDERS_PER_ACCOUNT, ROOMS_PER_ACCOUNT};
+pub use rate_limit::{
+    Limit, RateLimiter, BEACONS_PER_ADDRESS, GOODS_PER_ACCOUNT, ORDERS_PER_ACCOUNT, ROOMS_PER_ACCOUNT,
+};
 pub use session::TTL_DAYS as SESSION_TTL_DAYS;

@@ -47,6 +47,9 @@ pub const ORDERS_PER_ACCOUNT: Limit = Limit { max: 120, window_secs: 60 };
 pub const ROOMS_PER_ACCOUNT: Limit = Limit { max: 20, window_secs: 3600 };
 /// Products one account may create in an hour.
 pub const GOODS_PER_ACCOUNT: Limit = Limit { max: 200, window_secs: 3600 };
+/// Click/view beacons from one address: generous, since hundreds of viewers
+/// may share one carrier-grade-NAT address.
+pub const BEACONS_PER_ADDRESS: Limit = Limit { max: 3000, window_secs: 60 };
 
 #[derive(Clone)]
 pub struct RateLimiter {

@@ -103,7 +103,11 @@ pub fn router(state: AppState) -> Router {
     // The same service instances the JSON handlers call, as the UI's ports.
     let services =
         Services { catalog: state.catalog.clone(), console: state.console.clone(), ordering: state.orders.clone() };
-    let provide_services = move || provide_context(services.clone());
+    let demo = state.demo_logins;
+    let provide_services = move || {
+        provide_context(services.clone());
+        provide_context(demo);
+    };
     let leptos = state.leptos.clone();
     Router::new()
         .merge(api_router())

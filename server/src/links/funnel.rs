@@ -2,8 +2,7 @@
 //! binding's tracking code and the trace id minted per tap.
 
 use app::{
-    deep_link::valid_token,
-    error::{AppError, Reason},
+    error::AppError,
     ids::{LiveId, SpuId},
 };
 use sqlx::PgConnection;
@@ -46,20 +45,22 @@ impl FunnelEvent {
     }
 }
 
-/// The tracking code and trace id a tap carried, checked.
+/// The tracking code and trace id recorded with a funnel event, each already
+/// checked (`AnalyticsField::check`): malformed ones never reach a row.
 pub struct Trace<'a> {
     pub tracking_code: Option<&'a str>,
     pub trace_id: Option<&'a str>,
 }
 
-impl<'a> Trace<'a> {
-    /// Both fields, if present, must be safe tokens (422 otherwise).
-    pub fn parse(tracking_code: Option<&'a str>, trace_id: Option<&'a str>) -> Result<Self, AppError> {
-        if [tracking_code, trace_id].into_iter().flatten().any(|v| !valid_token(v)) {
-            return Err(AppError::Invalid(Reason::TraceCodes));
-        }
-        Ok(Self { tracking_code, trace_id })
-    }
+/// The tracking code of the binding of `spu_id` in `live_id`; `None` when the
+/// goods are not bound there (or either does not exist).
+pub async fn binding_tracking_code(conn: &mut PgConnection, live_id: LiveId, spu_id: SpuId) -> Result<Option<String>> {
+    let code = sqlx::query_scalar("SELECT tracking_code FROM live_room_goods WHERE live_id = $1 AND spu_id = $2")
+        .bind(live_id.get())
+        .bind(spu_id.get())
+        .fetch_optional(conn)
+        .await?;
+    Ok(code)
 }
 
 /// Records one funnel event (in the caller's transaction, for orders); 404

@@ -1,14 +1,20 @@
 //! Deep links and their attribution: the app's link identity ([`config`]),
 //! the well-known documents that claim links for the app ([`well_known`]),
-//! the tracking code minted per binding ([`tracking_code`]) and the
-//! click → view → order funnel keyed by it ([`funnel`]).
+//! the tracking code minted per binding ([`tracking_code`]), the
+//! click → view → order funnel keyed by it ([`funnel`]), the lenient checks
+//! of the analytics fields orders and beacons carry ([`analytics`]), and the
+//! click/view beacons ([`beacons`]).
 
+mod analytics;
+mod beacons;
 mod config;
 mod funnel;
 mod tracking_code;
 mod well_known;
 
+pub use analytics::{AnalyticsField, AnalyticsSource};
+pub use beacons::{BeaconReport, Beacons, IgnoredBeacon};
 pub use config::Links;
-pub use funnel::{record as record_funnel, Beacon, FunnelEvent, Trace};
+pub use funnel::{record as record_funnel, FunnelEvent, Trace};
 pub use tracking_code::TrackingCode;
 pub use well_known::{apple_app_site_association, asset_links};

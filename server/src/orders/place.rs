@@ -33,6 +33,8 @@ use crate::{
     events::{Publisher, Relay},
     faults::Faults,
     goods::SkuRow,
+    links::AnalyticsSource,
+    metrics::Metrics,
     rooms,
     startup::redis::Redis,
     stock::{self, Hold, StockGate},
@@ -55,6 +57,7 @@ pub struct Orders {
     limiter: RateLimiter,
     claims: Claims,
     statement_timeout: Duration,
+    metrics: Arc<Metrics>,
 }
 
 /// What `Orders` is built from.
@@ -68,11 +71,23 @@ pub struct OrdersParts {
     pub faults: Faults,
     pub limiter: RateLimiter,
     pub statement_timeout: Duration,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Orders {
     pub fn new(parts: OrdersParts) -> Self {
-        let OrdersParts { db, redis, stock, publisher, relay, goods_cache, faults, limiter, statement_timeout } = parts;
+        let OrdersParts {
+            db,
+            redis,
+            stock,
+            publisher,
+            relay,
+            goods_cache,
+            faults,
+            limiter,
+            statement_timeout,
+            metrics,
+        } = parts;
         Self {
             db,
             stock,
@@ -83,6 +98,7 @@ impl Orders {
             limiter,
             claims: Claims::new(redis),
             statement_timeout,
+            metrics,
         }
     }
 
@@ -90,6 +106,7 @@ impl Orders {
     async fn place_order(&self, user: UserId, key: &IdempotencyKey, request: OrderRequest) -> Result<PlacedOrder> {
         self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
         let order = request::validate(request)?;
+        self.metrics.count_dropped(AnalyticsSource::Order, &order.dropped);
         let waiting_until = Instant::now() + CLAIM_TTL;
         loop {
             if let Some(existing) = receipt::existing(&self.db, user, key, &order.fingerprint).await? {

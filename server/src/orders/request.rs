@@ -1,5 +1,7 @@
 //! Checking an order request at the edge: item counts and quantities,
-//! duplicates, the idempotency key, and the request's fingerprint.
+//! duplicates, the idempotency key, and the request's fingerprint. The
+//! analytics fields (tracking code, trace id) never refuse an order: a
+//! malformed one is dropped, and the caller counts it.
 
 use app::{
     error::{AppError, Reason},
@@ -9,17 +11,20 @@ use app::{
 use sha2::{Digest, Sha256};
 
 use super::Quantity;
-use crate::links::Trace;
+use crate::links::AnalyticsField;
 
 const MAX_ITEMS: usize = 20;
 const MAX_KEY_LEN: usize = 64;
 
-/// A checked request: items as `(sku, quantity)`, in request order.
+/// A checked request: items as `(sku, quantity)`, in request order; the
+/// request keeps only well-formed analytics fields.
 #[derive(Clone, Debug)]
 pub struct ValidOrder {
     pub request: OrderRequest,
     pub items: Vec<(SkuId, Quantity)>,
     pub fingerprint: String,
+    /// The analytics fields the request carried malformed, now dropped.
+    pub dropped: Vec<AnalyticsField>,
 }
 
 impl ValidOrder {
@@ -50,7 +55,7 @@ impl IdempotencyKey {
     }
 }
 
-pub fn validate(request: OrderRequest) -> Result<ValidOrder, AppError> {
+pub fn validate(mut request: OrderRequest) -> Result<ValidOrder, AppError> {
     if request.goods_items.is_empty() || request.goods_items.len() > MAX_ITEMS {
         return Err(AppError::Invalid(Reason::ItemCount { max: MAX_ITEMS }));
     }
@@ -62,7 +67,9 @@ pub fn validate(request: OrderRequest) -> Result<ValidOrder, AppError> {
         }
         items.push((*sku_id, quantity));
     }
-    Trace::parse(request.tracking_code.as_deref(), request.trace_id.as_deref())?;
+    let mut dropped = Vec::new();
+    request.tracking_code = AnalyticsField::TrackingCode.keep(request.tracking_code.take(), &mut dropped);
+    request.trace_id = AnalyticsField::TraceId.keep(request.trace_id.take(), &mut dropped);
     let canonical = serde_json::json!({
         "live_id": request.live_id,
         "goods_items": items.iter().map(|(s, q)| [s.get(), q.wide()]).collect::<Vec<_>>(),
@@ -70,7 +77,7 @@ pub fn validate(request: OrderRequest) -> Result<ValidOrder, AppError> {
         "trace_id": request.trace_id,
     });
     let fingerprint = Sha256::digest(canonical.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    Ok(ValidOrder { request, items, fingerprint })
+    Ok(ValidOrder { request, items, fingerprint, dropped })
 }
 
 #[cfg(test)]
@@ -103,6 +110,24 @@ mod tests {
         let a = validate(request(&[(1, 2)])).unwrap().fingerprint;
         assert_eq!(a, validate(request(&[(1, 2)])).unwrap().fingerprint);
         assert_ne!(a, validate(request(&[(1, 3)])).unwrap().fingerprint);
+    }
+
+    #[test]
+    fn an_order_keeps_real_tracers_trace_ids_and_drops_malformed_fields_instead_of_refusing() {
+        let mut with_trace = request(&[(1, 1)]);
+        with_trace.trace_id = Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into());
+        with_trace.tracking_code = Some("tc_1".into());
+        let valid = validate(with_trace.clone()).unwrap();
+        assert_eq!(valid.request.trace_id, with_trace.trace_id);
+        assert_eq!(valid.request.tracking_code, with_trace.tracking_code);
+        assert!(valid.dropped.is_empty());
+
+        let mut malformed = request(&[(1, 1)]);
+        malformed.trace_id = Some("<script>".into());
+        malformed.tracking_code = Some("a.b".into());
+        let valid = validate(malformed).unwrap();
+        assert_eq!((valid.request.trace_id, valid.request.tracking_code), (None, None));
+        assert_eq!(valid.dropped, [AnalyticsField::TrackingCode, AnalyticsField::TraceId]);
     }
 
     #[test]

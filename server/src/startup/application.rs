@@ -5,6 +5,7 @@
 use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
+use app::session::DemoLogins;
 use axum::Router;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -20,6 +21,7 @@ use crate::{
     events::{Fanout, GroupConsumer, Publisher, Relay},
     faults::Faults,
     http,
+    links::Beacons,
     metrics::Metrics,
     orders::{Orders, OrdersParts},
     stats::LiveOrderStatisticProcessor,
@@ -46,16 +48,17 @@ impl Application {
         let faults = Faults::from_env();
         let relay = Relay::new(db.clone(), redis.clone());
         let cache = Arc::new(RoomCache::new(db.clone(), redis.clone()));
-        let goods_cache = Arc::new(GoodsCache::new(db.clone(), redis.clone()));
+        let goods_cache = Arc::new(GoodsCache::new(db.clone(), redis.clone(), faults.clone()));
         let metrics = Metrics::new();
         let stock = Arc::new(StockGate::new(db.clone(), redis.clone(), metrics.clone()));
         let publisher = Publisher::new(db.clone(), redis.clone(), faults.clone());
         let limiter = RateLimiter::new(redis.clone(), config.rate_limits);
         let fanout = Fanout::new(redis.clone(), &workers, shutdown.clone());
         let links = Arc::new(config.links.clone());
+        let beacons = Arc::new(Beacons::new(db.clone(), limiter.clone(), metrics.clone()));
         let state = AppState {
             leptos: config.leptos.clone(),
-            metrics,
+            metrics: metrics.clone(),
             accounts: Arc::new(Accounts::new(
                 db.clone(),
                 limiter.clone(),
@@ -87,8 +90,10 @@ impl Application {
                 faults,
                 limiter,
                 statement_timeout: config.order_statement_timeout,
+                metrics: metrics.clone(),
             })),
             operators: Arc::new(Operators::new(config.operators.clone())),
+            beacons,
             cache,
             goods_cache,
             fanout,
@@ -98,6 +103,7 @@ impl Application {
             links,
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             cookie_secure: config.cookie_secure,
+            demo_logins: DemoLogins(config.demo_data),
             shutdown,
             db,
             redis,

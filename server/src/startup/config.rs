@@ -19,7 +19,8 @@ pub struct Config {
     pub redis_key_prefix: String,
     pub site_addr: SocketAddr,
     pub leptos: LeptosOptions,
-    /// Seed the demo streamer, room and goods at start-up.
+    /// Seed the demo streamer, room and goods at start-up (off by default;
+    /// refused together with `cookie_secure`, i.e. in production).
     pub demo_data: bool,
     /// Anti-abuse limits; `LIVE_RATE_LIMITS=off` switches them off for load tests.
     pub rate_limits: bool,
@@ -77,19 +78,26 @@ impl Config {
             .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_owned()))
             .site_addr(site_addr)
             .build();
+        let demo_data = parse_flag("LIVE_DEMO_DATA", var("LIVE_DEMO_DATA"), false)?;
+        let cookie_secure = parse_flag("LIVE_COOKIE_SECURE", var("LIVE_COOKIE_SECURE"), false)?;
+        anyhow::ensure!(
+            !(demo_data && cookie_secure),
+            "LIVE_DEMO_DATA is on with LIVE_COOKIE_SECURE=1: demo data (accounts with published passwords) \
+             never loads in production; unset LIVE_DEMO_DATA"
+        );
         Ok(Self {
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             redis_url: var("REDIS_URL").unwrap_or_else(|| DEFAULT_REDIS_URL.to_owned()),
             redis_key_prefix: lookup("REDIS_KEY_PREFIX").unwrap_or_default(),
             site_addr,
             leptos,
-            demo_data: parse_flag("LIVE_DEMO_DATA", var("LIVE_DEMO_DATA"), true)?,
+            demo_data,
             rate_limits: !matches!(var("LIVE_RATE_LIMITS").as_deref(), Some("off" | "0" | "false")),
             trusted_proxies: var("LIVE_TRUSTED_PROXIES")
                 .unwrap_or_default()
                 .parse()
                 .context("LIVE_TRUSTED_PROXIES must list IP addresses or CIDRs, comma-separated")?,
-            cookie_secure: parse_flag("LIVE_COOKIE_SECURE", var("LIVE_COOKIE_SECURE"), false)?,
+            cookie_secure,
             claim_idle: millis("LIVE_CLAIM_IDLE_MS", var("LIVE_CLAIM_IDLE_MS"), 30_000)?,
             links: Links::from_vars(var)?,
             operators: var("LIVE_OPERATORS")
@@ -153,18 +161,25 @@ mod tests {
         assert_eq!(c.redis_url, DEFAULT_REDIS_URL);
         assert_eq!(c.redis_key_prefix, "");
         assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
-        assert!(c.demo_data);
+        assert!(!c.demo_data, "demo data only when asked for");
         assert!(c.rate_limits);
         assert_eq!(c.trusted_proxies, TrustedProxies::default(), "no proxy is trusted unless named");
         assert!(!c.leptos.output_name.is_empty());
     }
 
     #[test]
-    fn demo_data_and_rate_limits_can_be_switched_off() {
-        let c = config(&[("LIVE_DEMO_DATA", "false"), ("LIVE_RATE_LIMITS", "off")]).unwrap();
-        assert!(!c.demo_data);
+    fn demo_data_can_be_switched_on_and_rate_limits_off() {
+        let c = config(&[("LIVE_DEMO_DATA", "1"), ("LIVE_RATE_LIMITS", "off")]).unwrap();
+        assert!(c.demo_data);
         assert!(!c.rate_limits);
         assert!(config(&[("LIVE_DEMO_DATA", "0")]).map(|c| !c.demo_data).unwrap());
+    }
+
+    #[test]
+    fn demo_data_refuses_to_load_in_production() {
+        let err = config(&[("LIVE_DEMO_DATA", "1"), ("LIVE_COOKIE_SECURE", "1")]).unwrap_err();
+        assert!(err.to_string().contains("LIVE_DEMO_DATA"), "{err}");
+        assert!(config(&[("LIVE_COOKIE_SECURE", "1")]).is_ok_and(|c| c.cookie_secure && !c.demo_data));
     }
 
     #[test]

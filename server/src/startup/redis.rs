@@ -88,6 +88,13 @@ impl Keyspace {
         format!("{}goods:{{{}}}", self.prefix, spu_id)
     }
 
+    /// A product's cache generation: every invalidation increments it, and a
+    /// load writes only if it is unchanged since before it read Postgres.
+    /// Same hash tag as [`goods`](Self::goods), so one script may touch both.
+    pub fn goods_generation(&self, spu_id: SpuId) -> String {
+        format!("{}:gen", self.goods(spu_id))
+    }
+
     /// The stream the outbox relay publishes to.
     pub fn stream(&self, stream: Stream) -> String {
         format!("{}stream:{}", self.prefix, stream.as_str())
@@ -202,6 +209,9 @@ mod tests {
         assert_eq!(keys.stock(room, SkuId::new(7).unwrap()), "t1:live:{456}:stock:7");
         assert_eq!(keys.room_orders(room), "t1:live:{456}:orders");
         assert_eq!(keys.room_events_seen(room), "t1:live:{456}:events:seen");
+        let spu = SpuId::new(9).unwrap();
+        assert_eq!(keys.goods(spu), "t1:goods:{9}");
+        assert_eq!(keys.goods_generation(spu), "t1:goods:{9}:gen");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use app::session::DemoLogins;
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
@@ -17,7 +18,7 @@ use crate::{
     console::Console,
     events::{Fanout, Relay},
     http::{EventSlots, TrustedProxies},
-    links::Links,
+    links::{Beacons, Links},
     metrics::Metrics,
     orders::Orders,
 };
@@ -32,6 +33,7 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub console: Arc<Console>,
     pub orders: Arc<Orders>,
+    pub beacons: Arc<Beacons>,
     pub cache: Arc<RoomCache>,
     pub goods_cache: Arc<GoodsCache>,
     pub fanout: Fanout,
@@ -46,6 +48,8 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// Mark the session cookie `Secure` (sites served over HTTPS).
     pub cookie_secure: bool,
+    /// Demo data is seeded (`LIVE_DEMO_DATA`): the login page shows the demo accounts.
+    pub demo_logins: DemoLogins,
     /// Cancelled at shutdown: background loops and event streams end.
     pub shutdown: CancellationToken,
 }

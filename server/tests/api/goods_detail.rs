@@ -178,8 +178,9 @@ async fn the_room_hands_the_configured_link_identity_to_its_router() {
 async fn click_and_view_beacons_are_recorded_with_their_trace_id() {
     let app = TestApp::spawn().await;
     let room = app.seed_room("Room", &[("Tea", 1_990, 3)]).await;
+    let code = app.tracking_code(room.live_id, room.spu_ids[0]).await;
     for event in ["click", "view"] {
-        let body = json!({ "event": event, "live_id": room.live_id, "spu_id": room.spu_ids[0], "tracking_code": "tc1", "trace_id": "t-1" });
+        let body = json!({ "event": event, "live_id": room.live_id, "spu_id": room.spu_ids[0], "tracking_code": code, "trace_id": "t-1" });
         assert_eq!(app.call("POST", "/api/track", None, Some(body)).await.status(), 204);
     }
     let rows: Vec<(String, String)> =
@@ -188,9 +189,6 @@ async fn click_and_view_beacons_are_recorded_with_their_trace_id() {
 
     let bad = json!({ "event": "purchase", "live_id": room.live_id, "spu_id": room.spu_ids[0] });
     assert_error(app.call("POST", "/api/track", None, Some(bad)).await, 422, "validation").await;
-    let hostile =
-        json!({ "event": "click", "live_id": room.live_id, "spu_id": room.spu_ids[0], "trace_id": "<script>" });
-    assert_error(app.call("POST", "/api/track", None, Some(hostile)).await, 422, "validation").await;
     let unknown = json!({ "event": "click", "live_id": 999_999, "spu_id": room.spu_ids[0] });
     assert_error(app.call("POST", "/api/track", None, Some(unknown)).await, 404, "not_found").await;
 }

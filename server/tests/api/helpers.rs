@@ -215,6 +215,27 @@ impl TestApp {
         body["goods"].as_array().unwrap().iter().map(|g| g["spu_id"].as_i64().unwrap()).collect()
     }
 
+    /// The tracking code of a binding.
+    pub async fn tracking_code(&self, live_id: i64, spu_id: i64) -> String {
+        sqlx::query_scalar("SELECT tracking_code FROM live_room_goods WHERE live_id = $1 AND spu_id = $2")
+            .bind(live_id)
+            .bind(spu_id)
+            .fetch_one(&self.db)
+            .await
+            .unwrap()
+    }
+
+    /// A counter's value on `GET /metrics` for the series with all `labels`
+    /// (0 when it has not been counted yet).
+    pub async fn counter(&self, name: &str, labels: &[(&str, &str)]) -> f64 {
+        let text = self.get("/metrics").await.text().await.unwrap();
+        text.lines()
+            .filter(|line| line.starts_with(&format!("{name}{{")))
+            .find(|line| labels.iter().all(|(k, v)| line.contains(&format!("{k}=\"{v}\""))))
+            .and_then(|line| line.rsplit(' ').next())
+            .map_or(0.0, |value| value.parse().unwrap())
+    }
+
     /// The goods list's entry for one product.
     pub async fn listed_card(&self, live_id: i64, spu_id: i64) -> Option<Value> {
         let body: Value = self.get(&format!("/api/live/goods-list?live_id={live_id}")).await.json().await.unwrap();

@@ -6,12 +6,15 @@ mod proxy;
 
 mod auth;
 mod authz;
+mod beacons;
 mod bindings;
 mod delivery;
 mod events;
 mod fanout;
 #[cfg(feature = "faults")]
 mod faults;
+#[cfg(feature = "faults")]
+mod goods_cache;
 mod goods_detail;
 mod goods_list;
 mod hashing;
@@ -20,6 +23,7 @@ mod idempotency;
 mod lockout;
 mod nginx;
 mod operations;
+mod order_analytics;
 mod orders;
 mod pages;
 mod pipeline;

@@ -87,3 +87,14 @@ async fn demo_data_is_seeded_once_however_often_the_server_starts() {
     let bound: i64 = sqlx::query_scalar("SELECT count(*) FROM live_room_goods").fetch_one(&app.db).await.unwrap();
     assert!(bound >= 3);
 }
+
+#[tokio::test]
+async fn the_login_page_shows_the_demo_accounts_only_while_demo_data_is_on() {
+    let without = TestApp::spawn().await;
+    let html = without.get("/login").await.text().await.unwrap();
+    assert!(html.contains("login-form") && !html.contains("demo_streamer"), "no demo hint without demo data");
+
+    let with = TestApp::spawn_with(&[("LIVE_DEMO_DATA", "1")]).await;
+    let html = with.get("/login").await.text().await.unwrap();
+    assert!(html.contains(r#"data-testid="demo-hint""#) && html.contains("demo_streamer"), "{html}");
+}

@@ -98,3 +98,18 @@ async fn a_cross_site_post_to_every_server_function_is_refused_and_changes_nothi
     let me = app.call("GET", "/api/orders/20260101000000000001", Some(&owner), None).await;
     assert_eq!(me.status(), 404, "the session was not signed out");
 }
+
+#[tokio::test]
+async fn a_server_function_called_with_malformed_arguments_is_a_400_not_a_server_error() {
+    let app = TestApp::spawn().await;
+    let owner = app.register("streamer").await;
+    for form in
+        [vec![("live_id", "not-a-number".to_string()), ("spu_id", "1".to_string())], vec![("spu_id", "1".to_string())]]
+    {
+        let response = call_server_fn(&app, "console/bind", Some(&owner), &form).await;
+        assert_eq!(response.status(), 400, "{form:?}");
+        assert!(response.headers().contains_key("serverfnerror"));
+        let body: Value = response.json().await.unwrap();
+        assert!(body.get("BadRequest").is_some(), "the client reads a bad request: {body}");
+    }
+}
