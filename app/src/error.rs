@@ -97,6 +97,7 @@ mod tests {
         }
     }
 
+    #[test]
     fn a_rate_limits_wait_survives_the_trip_to_the_browser() {
         let err = AppError::rate_limited(30);
         let json = serde_json::to_string(&err).unwrap();
