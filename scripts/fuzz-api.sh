@@ -13,12 +13,14 @@ PORT="${FUZZ_PORT:-3310}"
 BASE="http://127.0.0.1:$PORT"
 DB="live_commerce_fuzz_$(date +%s)_$$"
 LOG="$(mktemp)"
+# schemathesis keeps a cache in its working directory: not in the repository.
+WORK="$(mktemp -d)"
 
 cleanup() {
   [ -n "${PID:-}" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
   psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null 2>&1 || true
   redis-cli -h 127.0.0.1 --scan --pattern "lcfuzz:$$:*" | xargs -r -n 500 redis-cli -h 127.0.0.1 DEL >/dev/null || true
-  rm -f "$LOG"
+  rm -rf "$LOG" "$WORK"
 }
 trap cleanup EXIT
 
@@ -39,6 +41,7 @@ SPU=$(curl -sf -X POST "$BASE/api/goods" -H "authorization: Bearer $TOKEN" -H 'c
 curl -sf -X POST "$BASE/api/live/$LIVE/goods" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
   -d "{\"spu_id\":$SPU}" >/dev/null
 
+cd "$WORK"
 "$SCHEMATHESIS" run "$BASE/api/openapi.json" \
   --checks not_a_server_error,status_code_conformance,response_schema_conformance \
   --seed 20261125 --max-examples "${FUZZ_EXAMPLES:-30}" --workers 1 \

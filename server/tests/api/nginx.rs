@@ -18,6 +18,13 @@ struct Nginx {
     _dir: PathBuf,
 }
 
+impl Drop for Nginx {
+    /// The temporary prefix (config, cache, logs) goes with the test.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self._dir);
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
