@@ -15,12 +15,7 @@ async fn a_retry_while_the_first_attempt_commits_gets_that_order_not_sold_out() 
     let items = json!([{ "sku_id": shop.sku_id, "quantity": 1 }]);
     // Another transaction holds the SKU's row, so the first attempt waits
     // between its reserve (the last unit) and its commit.
-    let mut blocker = shop.app.db.begin().await.unwrap();
-    sqlx::query("SELECT stock FROM skus WHERE id = $1 FOR UPDATE")
-        .bind(shop.sku_id)
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
+    let blocker = shop.hold_sku_row().await;
 
     let first = shop.order(&buyer, "intent-1", items.clone());
     let retry = async {

@@ -42,6 +42,18 @@ impl Shop {
             .unwrap()
     }
 
+    /// Another transaction holding the SKU's row: an order waits on it between
+    /// its reserve and its stock update until the transaction ends.
+    pub async fn hold_sku_row(&self) -> sqlx::Transaction<'static, sqlx::Postgres> {
+        let mut blocker = self.app.db.begin().await.unwrap();
+        sqlx::query("SELECT stock FROM skus WHERE id = $1 FOR UPDATE")
+            .bind(self.sku_id)
+            .execute(&mut *blocker)
+            .await
+            .unwrap();
+        blocker
+    }
+
     pub async fn buy(&self, user: &TestUser, quantity: i64) -> reqwest::Response {
         self.order(user, &uuid::Uuid::new_v4().to_string(), json!([{ "sku_id": self.sku_id, "quantity": quantity }]))
             .await

@@ -172,12 +172,7 @@ async fn a_postgres_statement_timeout_answers_503_not_500_and_takes_nothing() {
     let app = TestApp::spawn_with(&[("LIVE_ORDER_STATEMENT_TIMEOUT_MS", "300")]).await;
     let shop = Shop::open_with(app, 5).await;
     let buyer = shop.app.register("viewer").await;
-    let mut blocker = shop.app.db.begin().await.unwrap();
-    sqlx::query("SELECT stock FROM skus WHERE id = $1 FOR UPDATE")
-        .bind(shop.sku_id)
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
+    let blocker = shop.hold_sku_row().await;
 
     let response = shop.buy(&buyer, 1).await;
 
