@@ -56,10 +56,18 @@ impl AppError {
 
     /// Whether the answer settles the request: a retry with the same
     /// idempotency key cannot change it. A transport failure, an unavailable
-    /// store or an internal error may hide an order that was placed, so a
-    /// retry must reuse the key.
+    /// store or an internal error may hide an order that was placed, and a
+    /// rate limit or an attempt still in flight settles nothing, so a retry
+    /// must reuse the key.
     pub fn is_definitive(&self) -> bool {
-        !matches!(self, Self::Transport(_) | Self::Unavailable | Self::Internal)
+        !matches!(
+            self,
+            Self::Transport(_)
+                | Self::Unavailable
+                | Self::Internal
+                | Self::RateLimited { .. }
+                | Self::Conflict(Reason::IdempotencyInFlight)
+        )
     }
 
     /// Over a limit, to be tried again in `secs` seconds.
@@ -92,7 +100,13 @@ mod tests {
     fn only_refusals_settle_a_purchase_and_failures_in_transit_do_not() {
         assert!(AppError::SoldOut.is_definitive());
         assert!(AppError::Invalid(Reason::Quantity { max: 99 }).is_definitive());
-        for open in [AppError::Transport("timed out".into()), AppError::Unavailable, AppError::Internal] {
+        for open in [
+            AppError::Transport("timed out".into()),
+            AppError::Unavailable,
+            AppError::Internal,
+            AppError::rate_limited(30),
+            AppError::Conflict(Reason::IdempotencyInFlight),
+        ] {
             assert!(!open.is_definitive(), "{open:?}");
         }
     }

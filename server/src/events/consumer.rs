@@ -64,6 +64,16 @@ pub struct GroupConsumer<H: Handler> {
     blocking: Option<MultiplexedConnection>,
 }
 
+/// What kind of failure a handler had, without its details.
+fn failure_code(err: &crate::error::Error) -> &'static str {
+    match err {
+        crate::error::Error::Refused(_) => "refused",
+        crate::error::Error::Postgres(_) => "postgres_error",
+        crate::error::Error::Redis(_) => "redis_error",
+        crate::error::Error::Other(_) => "handler_error",
+    }
+}
+
 /// A consumer name unique to this process and start.
 fn consumer_name() -> String {
     format!("{}-{:016x}", std::process::id(), rand::random::<u64>())
@@ -150,17 +160,19 @@ impl<H: Handler> GroupConsumer<H> {
         match self.handler.handle(&delivery).await {
             Ok(()) => self.ack(raw).await,
             // A store that is down or busy is no fault of the event: it stays
-            // pending and is claimed again, however long the outage lasts.
+            // pending and is claimed again, however long the outage lasts, and
+            // this consumer backs off instead of trying the next entries.
             Err(err) if err.is_transient() => {
                 tracing::warn!(error = %err, event_id = entry.event_id, "store unavailable; the event waits");
-                Ok(())
+                Err(err)
             }
             Err(err) => {
                 let deliveries = self.deliveries(&raw.id).await.unwrap_or(0);
                 tracing::warn!(error = %err, event_id = entry.event_id, deliveries, "event handler failed; will retry");
                 if deliveries >= MAX_DELIVERIES {
-                    let detail = err.to_string();
-                    self.park(raw, Some(&entry), ParkReason::HandlerFailed, &detail).await?;
+                    // The person reading dead letters gets a stable code; the
+                    // cause itself is in the log line above.
+                    self.park(raw, Some(&entry), ParkReason::HandlerFailed, failure_code(&err)).await?;
                 }
                 Ok(())
             }

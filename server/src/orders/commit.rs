@@ -9,7 +9,7 @@ use app::{
     error::{AppError, Reason},
     events::{OrderCreated, OrderEvent},
     ids::{SkuId, SpuId, UserId},
-    model::{OrderItem, OrderReceipt, OrderStatus},
+    model::{OrderItem, OrderReceipt, OrderStatus, RoomStatus},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::PgPool;
@@ -22,7 +22,7 @@ use crate::{
     goods::SkuRow,
     links::{record_funnel, FunnelEvent, Trace},
     orders::sales,
-    stock,
+    rooms, stock,
 };
 
 /// Why an attempt did not commit, and whether its reservation may be released.
@@ -135,8 +135,12 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
         trace_id: order.request.trace_id.clone(),
     };
     let outbox_id = enqueue(&mut tx, live_id, &OrderEvent::Created(event)).await?;
-    // Every room showing these goods sees the new stock.
+    // Every room showing these goods sees the new stock; the rows stay locked
+    // to the commit, so a room ended meanwhile is seen here.
     stock::announce(&mut tx, &left_after).await?;
+    if rooms::status_now(&mut tx, live_id).await? != Some(RoomStatus::Live) {
+        return Err(AppError::Conflict(Reason::RoomEnded).into());
+    }
     let trace =
         Trace { tracking_code: order.request.tracking_code.as_deref(), trace_id: order.request.trace_id.as_deref() };
     if let (Some(first), true) = (skus.first(), trace.tracking_code.is_some() || trace.trace_id.is_some()) {

@@ -42,8 +42,9 @@ use crate::{
 
 /// Longest an order transaction may take; the sweeper waits longer than this.
 const ATTEMPT_DEADLINE: Duration = Duration::from_secs(20);
-/// How long an attempt holds its key's claim at most, and a retry waits for it.
-const CLAIM_TTL: Duration = Duration::from_secs(25);
+/// How long an attempt holds its key's claim at most, and a retry waits for
+/// it: past the commit's deadline with room for the reads before it.
+const CLAIM_TTL: Duration = Duration::from_secs(60);
 const CLAIM_POLL: Duration = Duration::from_millis(50);
 
 pub struct Orders {
@@ -104,23 +105,30 @@ impl Orders {
 
     #[tracing::instrument(skip_all, fields(%user, live_id = %request.live_id, xid))]
     async fn place_order(&self, user: UserId, key: &IdempotencyKey, request: OrderRequest) -> Result<PlacedOrder> {
-        self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
         let order = request::validate(request)?;
+        // A retry of an order that exists gets it, whatever the limits say.
+        if let Some(existing) = self.replay(user, key, &order).await? {
+            return Ok(existing);
+        }
+        self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
         self.metrics.count_dropped(AnalyticsSource::Order, &order.dropped);
         let waiting_until = Instant::now() + CLAIM_TTL;
         loop {
-            if let Some(existing) = receipt::existing(&self.db, user, key, &order.fingerprint).await? {
-                return Ok(PlacedOrder { receipt: existing, created: false });
-            }
             let xid = Xid::mint();
             tracing::Span::current().record("xid", xid.as_str());
             match self.claims.claim(user, key, &xid, CLAIM_TTL).await {
                 Ok(true) => {
-                    let placed = self.attempt(user, key, &order, &xid).await;
+                    // The attempt we waited for may have made the order meanwhile.
+                    let placed = match self.replay(user, key, &order).await {
+                        Ok(Some(existing)) => Ok(existing),
+                        Ok(None) => self.attempt(user, key, &order, &xid).await,
+                        Err(err) => Err(err),
+                    };
                     self.claims.release(user, key, &xid).await;
                     return placed;
                 }
-                // Another attempt with this key is in flight: wait for its answer.
+                // Another attempt with this key is in flight: wait for its claim
+                // to go (only Redis is asked meanwhile), then look again.
                 Ok(false) if Instant::now() < waiting_until => tokio::time::sleep(CLAIM_POLL).await,
                 Ok(false) => return Err(AppError::Conflict(Reason::IdempotencyInFlight).into()),
                 // No claim without Redis: the order's unique key keeps it to one order.
@@ -130,20 +138,32 @@ impl Orders {
         }
     }
 
+    /// The order this key and body made already, answered again.
+    async fn replay(&self, user: UserId, key: &IdempotencyKey, order: &ValidOrder) -> Result<Option<PlacedOrder>> {
+        let existing = receipt::existing(&self.db, user, key, &order.fingerprint).await?;
+        Ok(existing.map(|receipt| PlacedOrder { receipt, created: false }))
+    }
+
     /// One attempt under `xid`: hold the stock, commit, then publish and confirm.
     async fn attempt(&self, user: UserId, key: &IdempotencyKey, order: &ValidOrder, xid: &Xid) -> Result<PlacedOrder> {
         let live_id = order.request.live_id;
         let skus = self.bound_skus(live_id, order).await?;
         let rules = sales::rules_for(&self.db, order).await?;
-        let hold = self.stock.hold(live_id, xid, &order.items).await?;
+        let hold = match self.stock.hold(live_id, xid, &order.items).await {
+            Ok(hold) => hold,
+            // The units the gate refuses may be those an earlier attempt with
+            // this key is taking: its order is the answer, not "sold out".
+            Err(err) => return self.replay(user, key, order).await?.ok_or(err),
+        };
         let reserved = matches!(hold, Hold::Reserved);
         let attempt =
             Attempt { user, key, xid, order, skus: &skus, rules: &rules, statement_timeout: self.statement_timeout };
-        // The attempt cannot outlive the sweeper's patience: dropping the
-        // transaction at the deadline rolls it back.
+        // The attempt cannot outlive the sweeper's patience. Past the deadline
+        // the commit may or may not have landed: the sweeper settles the hold
+        // by XID, and a retry with the key finds the order if it did.
         let outcome = tokio::time::timeout(ATTEMPT_DEADLINE, commit(&self.db, &self.faults, attempt))
             .await
-            .unwrap_or_else(|_| Err(Failed::Before(AppError::Unavailable.into())));
+            .unwrap_or_else(|_| Err(Failed::Unknown(AppError::Unavailable.into())));
         drop(hold);
         match outcome {
             Ok(committed) => {
@@ -165,10 +185,7 @@ impl Orders {
                 };
                 // A concurrent duplicate with this key may have committed first
                 // (it then explains our conflict, sold-out or limit answer).
-                if let Some(existing) = receipt::existing(&self.db, user, key, &order.fingerprint).await? {
-                    return Ok(PlacedOrder { receipt: existing, created: false });
-                }
-                Err(err)
+                self.replay(user, key, order).await?.ok_or(err)
             }
         }
     }

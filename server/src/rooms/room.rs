@@ -152,6 +152,15 @@ pub async fn active_ids(db: &PgPool) -> Result<Vec<LiveId>> {
     ids.into_iter().map(|id| LiveId::new(id).map_err(|e| anyhow::Error::from(e).into())).collect()
 }
 
+/// The room's status as the caller's transaction sees it (after it locked the room).
+pub async fn status_now(conn: &mut PgConnection, live_id: LiveId) -> Result<Option<RoomStatus>> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM live_rooms WHERE id = $1")
+        .bind(live_id.get())
+        .fetch_optional(conn)
+        .await?;
+    status.map(|s| RoomStatus::try_from(s).map_err(|e| anyhow::Error::from(e).into())).transpose()
+}
+
 /// Every room's id (rebuilding every cache).
 pub async fn all_ids(db: &PgPool) -> Result<Vec<LiveId>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM live_rooms ORDER BY id").fetch_all(db).await?;

@@ -113,7 +113,8 @@ impl StockGate {
                     self.failures.store(0, Ordering::Relaxed);
                     return Ok(Hold::Reserved);
                 }
-                Err(err) if err.is_unreachable() => {
+                // Only Redis being away counts; Postgres trouble is not the gate's.
+                Err(err @ Error::Redis(_)) if err.is_unreachable() => {
                     let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
                     tracing::warn!(error = %err, failures, "Redis unreachable; Postgres decides this order alone");
                     if failures >= DEGRADE_AFTER {
@@ -122,7 +123,13 @@ impl StockGate {
                     // If the script did run, the reservation is released (once) here or by the sweeper.
                     let _ = self.gate.release(live_id, xid).await;
                 }
-                Err(err) => return Err(err),
+                Err(err) => {
+                    if matches!(err, Error::Refused(_)) {
+                        // Redis answered (sold out): the failures were not in a row.
+                        self.failures.store(0, Ordering::Relaxed);
+                    }
+                    return Err(err);
+                }
             }
         }
         let permit = tokio::time::timeout(PG_ONLY_WAIT, self.pg_only.acquire())
