@@ -317,7 +317,13 @@ async fn three_hundred_concurrent_orders_from_thirty_accounts_sell_exactly_the_s
     unique.dedup();
     assert_eq!(unique.len(), 50, "no duplicate order numbers");
     assert_eq!(shop.pg_stock().await, 0);
-    assert_eq!(shop.redis_stock().await, Some(0));
+    // A reconcile pass that ran during the burst may leave the counter a unit
+    // or two high (never low); the next pass brings it to the record.
+    assert!(
+        eventually(Duration::from_secs(10), || async { shop.redis_stock().await == Some(0) }).await,
+        "the gate's counter converges to the record: {:?}",
+        shop.redis_stock().await
+    );
     assert_eq!(shop.orders().await, 50);
     let sold: i64 =
         sqlx::query_scalar("SELECT sum(quantity)::BIGINT FROM order_items").fetch_one(&shop.app.db).await.unwrap();
