@@ -5,7 +5,7 @@
 //! themselves once it answers again. The console lists the rows of a
 //! streamer's rooms and can make one due now.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use app::{
     error::AppError,
@@ -216,11 +216,34 @@ pub async fn revive_after_outage(db: &PgPool) -> Result<u64> {
     Ok(revived)
 }
 
+/// How often a retrier looks for rows that died in an outage.
+const REVIVE_EVERY: Duration = Duration::from_secs(5);
+
 /// The fail-log worker of this process.
 pub struct Retrier {
-    pub db: PgPool,
-    pub redis: Redis,
-    pub publisher: Publisher,
+    db: PgPool,
+    redis: Redis,
+    publisher: Publisher,
+    revived_at: Option<Instant>,
+}
+
+impl Retrier {
+    pub fn new(db: PgPool, redis: Redis, publisher: Publisher) -> Self {
+        Self { db, redis, publisher, revived_at: None }
+    }
+
+    /// Brings back, every few seconds at most, the rows that died while Redis
+    /// was away, once it answers.
+    async fn revive(&mut self) -> Result<()> {
+        if self.revived_at.is_some_and(|at| at.elapsed() < REVIVE_EVERY) {
+            return Ok(());
+        }
+        self.revived_at = Some(Instant::now());
+        if self.redis.ping(Duration::from_millis(300)).await {
+            revive_after_outage(&self.db).await?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait::async_trait]
@@ -234,9 +257,7 @@ impl Worker for Retrier {
     }
 
     async fn step(&mut self) -> anyhow::Result<Step> {
-        if self.redis.ping(Duration::from_millis(300)).await {
-            revive_after_outage(&self.db).await?;
-        }
+        self.revive().await?;
         retry_due(&self.db, &self.publisher).await?;
         Ok(Step::Idle)
     }

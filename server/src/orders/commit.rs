@@ -138,7 +138,7 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
     // Every room showing these goods sees the new stock; the rows stay locked
     // to the commit, so a room ended meanwhile is seen here.
     stock::announce(&mut tx, &left_after).await?;
-    if rooms::status_now(&mut tx, live_id).await? != Some(RoomStatus::Live) {
+    if rooms::status(&mut tx, live_id).await? != Some(RoomStatus::Live) {
         return Err(AppError::Conflict(Reason::RoomEnded).into());
     }
     let trace =

@@ -113,13 +113,16 @@ impl Orders {
         self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
         self.metrics.count_dropped(AnalyticsSource::Order, &order.dropped);
         let waiting_until = Instant::now() + CLAIM_TTL;
+        let mut waited = false;
         loop {
             let xid = Xid::mint();
             tracing::Span::current().record("xid", xid.as_str());
             match self.claims.claim(user, key, &xid, CLAIM_TTL).await {
                 Ok(true) => {
-                    // The attempt we waited for may have made the order meanwhile.
-                    let placed = match self.replay(user, key, &order).await {
+                    // An attempt we waited for may have made the order meanwhile;
+                    // without a wait, the look before the loop still holds.
+                    let replayed = if waited { self.replay(user, key, &order).await } else { Ok(None) };
+                    let placed = match replayed {
                         Ok(Some(existing)) => Ok(existing),
                         Ok(None) => self.attempt(user, key, &order, &xid).await,
                         Err(err) => Err(err),
@@ -129,7 +132,10 @@ impl Orders {
                 }
                 // Another attempt with this key is in flight: wait for its claim
                 // to go (only Redis is asked meanwhile), then look again.
-                Ok(false) if Instant::now() < waiting_until => tokio::time::sleep(CLAIM_POLL).await,
+                Ok(false) if Instant::now() < waiting_until => {
+                    waited = true;
+                    tokio::time::sleep(CLAIM_POLL).await;
+                }
                 Ok(false) => return Err(AppError::Conflict(Reason::IdempotencyInFlight).into()),
                 // No claim without Redis: the order's unique key keeps it to one order.
                 Err(err) if err.is_unreachable() => return self.attempt(user, key, &order, &xid).await,
@@ -192,7 +198,7 @@ impl Orders {
 
     /// The SKUs ordered, each bound to the room; 404 unknown room, 422 otherwise.
     async fn bound_skus(&self, live_id: LiveId, order: &ValidOrder) -> Result<Vec<SkuRow>> {
-        match rooms::status(&self.db, live_id).await? {
+        match rooms::status(&mut *self.db.acquire().await?, live_id).await? {
             None => return Err(AppError::not_found("live room").into()),
             Some(RoomStatus::Ended) => return Err(AppError::Conflict(Reason::RoomEnded).into()),
             Some(RoomStatus::Live) => {}

@@ -103,15 +103,6 @@ pub async fn find_with_version(conn: &mut PgConnection, live_id: LiveId) -> Resu
     }))
 }
 
-/// Whether the room is live or ended; `None` when it does not exist.
-pub async fn status(db: &PgPool, live_id: LiveId) -> Result<Option<RoomStatus>> {
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM live_rooms WHERE id = $1")
-        .bind(live_id.get())
-        .fetch_optional(db)
-        .await?;
-    status.map(|s| RoomStatus::try_from(s).map_err(|e| anyhow::Error::from(e).into())).transpose()
-}
-
 /// Ends the room (its owner only); ending an ended room changes nothing.
 /// Viewers are told with a `room_status` event, which also rebuilds the cache.
 pub async fn end(db: &PgPool, owner: UserId, live_id: LiveId) -> Result<Room> {
@@ -152,8 +143,9 @@ pub async fn active_ids(db: &PgPool) -> Result<Vec<LiveId>> {
     ids.into_iter().map(|id| LiveId::new(id).map_err(|e| anyhow::Error::from(e).into())).collect()
 }
 
-/// The room's status as the caller's transaction sees it (after it locked the room).
-pub async fn status_now(conn: &mut PgConnection, live_id: LiveId) -> Result<Option<RoomStatus>> {
+/// Whether the room is live or ended (`None`: no such room), as the caller's
+/// connection or transaction sees it.
+pub async fn status(conn: &mut PgConnection, live_id: LiveId) -> Result<Option<RoomStatus>> {
     let status: Option<String> = sqlx::query_scalar("SELECT status FROM live_rooms WHERE id = $1")
         .bind(live_id.get())
         .fetch_optional(conn)

@@ -161,7 +161,7 @@ async fn start_workers(
     let stats = LiveOrderStatisticProcessor { db: db.clone(), redis: redis.clone(), fanout: state.fanout.clone() };
     GroupConsumer::start(workers, db.clone(), redis.clone(), config.claim_idle, stats).await?;
     workers.spawn(state.relay.clone(), Some(state.relay.wake()));
-    workers.spawn(Retrier { db: db.clone(), redis: redis.clone(), publisher }, None);
+    workers.spawn(Retrier::new(db.clone(), redis.clone(), publisher), None);
     workers.spawn(Sweeper { db: db.clone(), gate: stock.gate().clone() }, None);
     workers.spawn(Reconciler { db: db.clone(), stock: stock.clone(), every: config.reconcile_every }, None);
     workers.spawn(Recovery(stock), None);
