@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::{
     error::AppError,
     ids::{LiveId, SkuId},
-    model::OrderReceipt,
+    model::{OrderReceipt, PaymentStarted},
 };
 
 /// Places an order of one SKU for the signed-in viewer. `idempotency_key` is
@@ -30,6 +30,35 @@ pub async fn place_order(
         trace_id: trace_id.filter(|c| !c.is_empty()),
     };
     Ok(crate::ports::services()?.ordering.place(&user, &idempotency_key, request).await?.receipt)
+}
+
+/// The signed-in viewer's orders, newest first ("my orders").
+#[server(endpoint = "orders/mine")]
+pub async fn get_my_orders() -> Result<Vec<OrderReceipt>, AppError> {
+    let user = crate::session::require_user().await?;
+    crate::ports::services()?.ordering.my_orders(&user).await
+}
+
+/// One of the signed-in viewer's orders; `NotFound` for anyone else's.
+#[server(endpoint = "orders/one")]
+pub async fn get_order(order_sn: String) -> Result<OrderReceipt, AppError> {
+    let user = crate::session::require_user().await?;
+    crate::ports::services()?.ordering.order(&user, &order_sn).await?.ok_or_else(|| AppError::not_found("order"))
+}
+
+/// Pays an unpaid order through the payment provider (the local sandbox:
+/// no real money); the order turns `paid` when the provider confirms.
+#[server(endpoint = "orders/pay")]
+pub async fn pay_order(order_sn: String) -> Result<PaymentStarted, AppError> {
+    let user = crate::session::require_user().await?;
+    crate::ports::services()?.ordering.pay(&user, &order_sn).await
+}
+
+/// Cancels an unpaid order; its stock returns to the room.
+#[server(endpoint = "orders/cancel")]
+pub async fn cancel_order(order_sn: String) -> Result<OrderReceipt, AppError> {
+    let user = crate::session::require_user().await?;
+    crate::ports::services()?.ordering.cancel(&user, &order_sn).await
 }
 
 /// One purchase intent (a SKU and a quantity) and the idempotency key it is

@@ -165,6 +165,20 @@ pub struct OrderNotice {
     pub time_ms: i64,
 }
 
+/// An order of the room changed status after it was placed: paid, expired
+/// unpaid, or cancelled by its buyer (the order stream and the owner's stream).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderStatusChanged {
+    pub order_sn: String,
+    pub live_id: LiveId,
+    pub user_id: UserId,
+    pub total_cents: i64,
+    pub time_ms: i64,
+    /// The trace id the order was placed with (the funnel's chain), if any.
+    #[serde(default)]
+    pub trace_id: Option<String>,
+}
+
 /// The viewer's `Last-Event-ID` is not in the room's stream any more (trimmed)
 /// or never was: what it missed cannot be replayed, so it re-reads the room's
 /// goods; the stream goes on from now. Told by the server, never published.
@@ -182,6 +196,9 @@ event_enum!(
         Sale(SaleChanged) => "sale",
         RoomStatus(RoomStatusChanged) => "room_status",
         Order(OrderNotice) => "order",
+        OrderPaid(OrderStatusChanged) => "order_paid",
+        OrderExpired(OrderStatusChanged) => "order_expired",
+        OrderCancelled(OrderStatusChanged) => "order_cancelled",
         Resync(Resync) => "resync",
     }
 );
@@ -215,7 +232,10 @@ impl Audience {
 impl RoomEventKind {
     pub fn audience(self) -> Audience {
         match self {
-            RoomEventKind::Order => Audience::Owner,
+            RoomEventKind::Order
+            | RoomEventKind::OrderPaid
+            | RoomEventKind::OrderExpired
+            | RoomEventKind::OrderCancelled => Audience::Owner,
             _ => Audience::Everyone,
         }
     }
@@ -238,6 +258,9 @@ event_enum!(
     /// What the order stream carries.
     OrderEvent, OrderEventKind {
         Created(OrderCreated) => "order_created",
+        Paid(OrderStatusChanged) => "order_paid",
+        Expired(OrderStatusChanged) => "order_expired",
+        Cancelled(OrderStatusChanged) => "order_cancelled",
     }
 );
 
@@ -284,7 +307,8 @@ mod tests {
     #[test]
     fn only_order_notices_are_for_the_owner_alone() {
         for kind in RoomEventKind::ALL {
-            let expected = if *kind == RoomEventKind::Order { Audience::Owner } else { Audience::Everyone };
+            let expected =
+                if kind.as_str().starts_with("order") { Audience::Owner } else { Audience::Everyone };
             assert_eq!(kind.audience(), expected);
         }
         assert_eq!(Audience::parse("something-new"), Audience::Owner);

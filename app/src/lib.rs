@@ -4,7 +4,8 @@
 //! - [`ids`], [`model`], [`money`]: shared types, parsed once; price formatting.
 //! - [`events`]: the closed lists of room and order events, their payloads and wire form.
 //! - [`ports`] (server only): the traits `server` implements and provides.
-//! - [`rooms`]: server functions, thin adapters onto the ports.
+//! - [`rooms`], [`console`], [`checkout`], [`live_center`]: server functions,
+//!   thin adapters onto the ports, and the DTOs only they use.
 //! - [`pages`], [`components`]: the UI; all text through [`i18n`].
 //!
 //! This crate never touches a database: with feature `ssr` it renders on the
@@ -21,6 +22,7 @@ pub mod deep_link;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod live_center;
 pub mod live_updates;
 pub mod locale;
 pub mod model;

@@ -117,7 +117,10 @@ pub fn follow_room(
             let listener = match kind {
                 RoomEventKind::Stock => &on_stock,
                 // The owner's order notices change no card.
-                RoomEventKind::Order => continue,
+                RoomEventKind::Order
+                | RoomEventKind::OrderPaid
+                | RoomEventKind::OrderExpired
+                | RoomEventKind::OrderCancelled => continue,
                 RoomEventKind::GoodsBound
                 | RoomEventKind::GoodsUnbound
                 | RoomEventKind::GoodsReordered

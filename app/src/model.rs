@@ -171,8 +171,10 @@ named_enum!(
 );
 
 named_enum!(
-    /// An order starts `created` (unpaid).
-    OrderStatus, "order status" { Created => "created", Paid => "paid", Cancelled => "cancelled" }
+    /// An order starts `created` (unpaid); it becomes `paid` when the payment
+    /// provider confirms, `cancelled` when its buyer cancels it unpaid, or
+    /// `expired` when it is not paid in time. Only `created` ever changes.
+    OrderStatus, "order status" { Created => "created", Paid => "paid", Expired => "expired", Cancelled => "cancelled" }
 );
 
 /// The signed-in user of a request.
@@ -298,6 +300,25 @@ pub struct OrderReceipt {
     pub total_cents: i64,
     /// RFC 3339 UTC.
     pub created_at: String,
+    /// RFC 3339 UTC: while `created`, when the unpaid order expires.
+    #[serde(default)]
+    pub pay_by: Option<String>,
+    /// RFC 3339 UTC, once paid.
+    #[serde(default)]
+    pub paid_at: Option<String>,
+}
+
+/// `POST /api/orders/{order_sn}/pay` answer: the payment was handed to the
+/// provider, which confirms asynchronously (the order becomes `paid` then).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PaymentStarted {
+    pub order_sn: String,
+    /// The order's status now (`created` until the provider confirms).
+    pub status: OrderStatus,
+    pub payment_id: String,
+    /// The provider's name (`sandbox`: a local simulation, no real money).
+    pub provider: String,
 }
 
 /// `place` answers the order and whether this call created it (`false`: the

@@ -14,9 +14,10 @@ use leptos::prelude::use_context;
 use crate::{
     error::AppError,
     ids::{LiveId, SkuId, SpuId},
+    live_center::Dashboard,
     model::{
         AuthReply, Binding, ConsoleRoom, DeadLetter, GoodsPage, NewGoods, NewRoom, OrderReceipt, OrderRequest,
-        PlacedOrder, Role, Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail, SyncFailure,
+        PaymentStarted, PlacedOrder, Role, Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail, SyncFailure,
     },
 };
 
@@ -91,6 +92,8 @@ pub trait Console: Send + Sync + 'static {
         starts_at_ms: Option<i64>,
         per_user_limit: Option<i64>,
     ) -> Result<SaleInfo, AppError>;
+    /// The live center of one of the streamer's rooms.
+    async fn dashboard(&self, user: &SessionUser, live_id: LiveId) -> Result<Dashboard, AppError>;
 }
 
 /// Placing orders for the signed-in user (the same path as `POST /api/orders`).
@@ -104,6 +107,12 @@ pub trait Ordering: Send + Sync + 'static {
     ) -> Result<PlacedOrder, AppError>;
     /// The order for its owner; `None` for anyone else (never a 403 that confirms it exists).
     async fn order(&self, user: &SessionUser, order_sn: &str) -> Result<Option<OrderReceipt>, AppError>;
+    /// The user's orders, newest first.
+    async fn my_orders(&self, user: &SessionUser) -> Result<Vec<OrderReceipt>, AppError>;
+    /// Hands an unpaid order to the payment provider; it confirms asynchronously.
+    async fn pay(&self, user: &SessionUser, order_sn: &str) -> Result<PaymentStarted, AppError>;
+    /// Cancels an unpaid order; its stock returns.
+    async fn cancel(&self, user: &SessionUser, order_sn: &str) -> Result<OrderReceipt, AppError>;
 }
 
 /// Every port, provided once per request by the server.

@@ -90,6 +90,9 @@ pub enum Reason {
     IdempotencyReused,
     #[error("this Idempotency-Key is being used")]
     IdempotencyInFlight,
+    // ---- payment
+    #[error("only an unpaid order can be paid or cancelled")]
+    OrderNotUnpaid,
 }
 
 #[cfg(test)]

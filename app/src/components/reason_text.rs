@@ -50,5 +50,6 @@ pub fn reason_text(i18n: I18nContext<Locale>, reason: &Reason) -> String {
         Reason::RoomEnded => t_string!(i18n, reason_room_ended).to_string(),
         Reason::IdempotencyReused => t_string!(i18n, reason_idempotency_reused).to_string(),
         Reason::IdempotencyInFlight => t_string!(i18n, reason_idempotency_in_flight).to_string(),
+        Reason::OrderNotUnpaid => t_string!(i18n, reason_order_not_unpaid).to_string(),
     }
 }
