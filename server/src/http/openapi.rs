@@ -24,6 +24,7 @@ use utoipa::{
         (name = "streamer", description = "Rooms and goods; only the owner may change them"),
         (name = "orders", description = "Placing and reading orders"),
         (name = "operations", description = "Rebuilding what Redis holds from Postgres; what failed in a room"),
+        (name = "payments", description = "Payment providers' signed callbacks"),
     )
 )]
 pub struct ApiDoc;

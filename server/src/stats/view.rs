@@ -40,10 +40,17 @@ pub struct SkuSalesRow {
     pub uv: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct SalesRow {
+    #[sqlx(flatten)]
+    sales: SkuSalesRow,
+    refreshed_at: Option<DateTime<Utc>>,
+}
+
 /// The room's sales per SKU (best-selling first) and the view's last refresh,
 /// read in one statement so both come from the same moment.
 pub async fn sales(db: &sqlx::PgPool, live_id: LiveId) -> Result<(Vec<SkuSalesRow>, Option<DateTime<Utc>>)> {
-    let rows: Vec<(i64, i64, String, String, i64, i64, Option<DateTime<Utc>>)> = sqlx::query_as(
+    let rows: Vec<SalesRow> = sqlx::query_as(
         "WITH mark AS (SELECT watermark, refreshed_at FROM view_refreshes WHERE view_name = 'live_goods_sales'),
               w AS (SELECT COALESCE((SELECT watermark FROM mark), 0) AS seq),
               parts AS (
@@ -55,7 +62,7 @@ pub async fn sales(db: &sqlx::PgPool, live_id: LiveId) -> Result<(Vec<SkuSalesRo
                 SELECT r.sku_id, 0, COUNT(*)::BIGINT FROM live_goods_sales_rollup r, w
                  WHERE r.live_id = $1 AND r.first_seq > w.seq GROUP BY r.sku_id)
          SELECT p.sku_id, k.spu_id, s.title, k.spec, SUM(p.total_sales)::BIGINT AS total_sales,
-                SUM(p.uv)::BIGINT AS uv, (SELECT refreshed_at FROM mark)
+                SUM(p.uv)::BIGINT AS uv, (SELECT refreshed_at FROM mark) AS refreshed_at
            FROM parts p JOIN skus k ON k.id = p.sku_id JOIN spus s ON s.id = k.spu_id
           GROUP BY p.sku_id, k.spu_id, s.title, k.spec
           ORDER BY total_sales DESC, p.sku_id",
@@ -64,23 +71,10 @@ pub async fn sales(db: &sqlx::PgPool, live_id: LiveId) -> Result<(Vec<SkuSalesRo
     .fetch_all(db)
     .await?;
     let refreshed_at = match rows.first() {
-        Some(row) => row.6,
+        Some(row) => row.refreshed_at,
         None => last_refresh(db).await?,
     };
-    let sales = rows
-        .into_iter()
-        .map(|(sku, spu, title, spec, total_sales, uv, _)| {
-            Ok(SkuSalesRow {
-                sku_id: SkuId::new(sku).map_err(anyhow::Error::from)?,
-                spu_id: SpuId::new(spu).map_err(anyhow::Error::from)?,
-                title,
-                spec,
-                total_sales,
-                uv,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((sales, refreshed_at))
+    Ok((rows.into_iter().map(|row| row.sales).collect(), refreshed_at))
 }
 
 async fn last_refresh(db: &sqlx::PgPool) -> Result<Option<DateTime<Utc>>> {
