@@ -11,9 +11,18 @@ use server::{
 /// SIGTERM must end the process within 10 s, event streams included.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    telemetry::init();
+fn main() -> anyhow::Result<()> {
+    // The span exporter's HTTP client blocks: it is built, and flushed at the
+    // end, outside the async runtime.
+    let telemetry = telemetry::init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let result = runtime.block_on(serve());
+    drop(runtime);
+    telemetry.shutdown();
+    result
+}
+
+async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match std::env::args().nth(1).as_deref() {
         Some("rebuild-cache") => return commands::rebuild_cache(config).await,

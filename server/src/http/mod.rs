@@ -102,6 +102,23 @@ fn api_router() -> Router<AppState> {
         .route("/api/{*rest}", any(api_not_found))
 }
 
+/// Each request's span, in the caller's trace when it sent a W3C `traceparent`.
+fn request_span(request: &axum::extract::Request) -> tracing::Span {
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let span = tracing::info_span!(
+        "request",
+        otel.name = %format!("{} {}", request.method(), request.uri().path()),
+        http.request.method = %request.method(),
+        url.path = %request.uri().path(),
+    );
+    if let Some(parent) =
+        request.headers().get("traceparent").and_then(|v| v.to_str().ok()).and_then(crate::links::from_traceparent)
+    {
+        let _ = span.set_parent(parent);
+    }
+    span
+}
+
 /// The whole application router over `state`.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -127,6 +144,6 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), session::attach))
         .layer(middleware::from_fn(csrf::guard))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }

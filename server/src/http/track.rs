@@ -6,7 +6,12 @@ use super::{
     error::{ApiError, ErrorBody},
     extract::ClientAddress,
 };
-use crate::{links::BeaconReport, startup::state::AppState};
+use tracing::Instrument;
+
+use crate::{
+    links::{chain_span, BeaconReport},
+    startup::state::AppState,
+};
 
 #[utoipa::path(post, path = "/track", tag = "viewer", request_body = BeaconReport,
     responses((status = 204, description = "recorded, or answered without being counted"),
@@ -26,6 +31,11 @@ pub async fn track(
             ApiError::validation(e.to_string())
         }
     })?;
-    state.beacons.record(client, report).await?;
+    let step = match report.event {
+        crate::links::Beacon::Click => "live.click",
+        crate::links::Beacon::View => "live.view",
+    };
+    let span = chain_span(step, report.trace_id.as_deref().filter(|t| app::deep_link::valid_trace_id(t)));
+    state.beacons.record(client, report).instrument(span).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -17,6 +17,7 @@ use app::{
     model::{OrderReceipt, OrderRequest, PaymentStarted, PlacedOrder, RoomStatus, SessionUser},
 };
 use sqlx::PgPool;
+use tracing::Instrument;
 
 use super::{
     claim::Claims,
@@ -34,7 +35,7 @@ use crate::{
     events::{Publisher, Relay},
     faults::Faults,
     goods::SkuRow,
-    links::AnalyticsSource,
+    links::{chain_span, AnalyticsSource},
     metrics::Metrics,
     payments::Payments,
     rooms,
@@ -288,7 +289,9 @@ impl Orders {
 impl app::ports::Ordering for Orders {
     async fn place(&self, user: &SessionUser, key: &str, request: OrderRequest) -> Result<PlacedOrder, AppError> {
         let key = IdempotencyKey::parse(Some(key))?;
-        let placed = self.place_order(user.user_id, &key, request).await;
+        let trace_id = request.trace_id.clone().filter(|t| app::deep_link::valid_trace_id(t));
+        let span = chain_span("live.order", trace_id.as_deref());
+        let placed = self.place_order(user.user_id, &key, request).instrument(span).await;
         self.count(&placed);
         Ok(placed?)
     }

@@ -15,13 +15,26 @@ use super::{
     provider::{PaymentProvider, Started},
     settle::{settle, Settled},
 };
-use crate::{error::Result, events::Relay, metrics::Metrics, orders::OrderSn};
+use tracing::Instrument;
+
+use crate::{error::Result, events::Relay, links::chain_span, metrics::Metrics, orders::OrderSn};
 
 pub struct Payments {
     db: PgPool,
     provider: Arc<dyn PaymentProvider>,
     relay: Relay,
     metrics: Arc<Metrics>,
+}
+
+/// The order as paying reads it.
+#[derive(sqlx::FromRow)]
+struct Payable {
+    user_id: i64,
+    status: String,
+    total_cents: i64,
+    /// Before `pay_by`.
+    in_time: bool,
+    trace_id: Option<String>,
 }
 
 fn mint_payment_id() -> String {
@@ -36,19 +49,29 @@ impl Payments {
     /// Hands `user`'s unpaid order to the provider. Paying again while a
     /// payment is in flight answers (and re-sends) that payment. 404 for an
     /// order that is not the user's; 409 for one no longer unpaid.
-    #[tracing::instrument(skip_all, fields(%order_sn))]
     pub async fn pay(&self, user: UserId, order_sn: &OrderSn) -> Result<PaymentStarted> {
         let mut tx = self.db.begin().await?;
-        let order: Option<(i64, String, i64, bool)> = sqlx::query_as(
-            "SELECT user_id, status, total_cents, pay_by > now() FROM orders WHERE order_sn = $1 FOR UPDATE",
+        let order: Option<Payable> = sqlx::query_as(
+            "SELECT user_id, status, total_cents, pay_by > now() AS in_time, trace_id
+               FROM orders WHERE order_sn = $1 FOR UPDATE",
         )
         .bind(order_sn.as_str())
         .fetch_optional(&mut *tx)
         .await?;
-        let (owner, status, total_cents, in_time) = match order {
-            Some(order) if order.0 == user.get() => order,
-            _ => return Err(AppError::not_found("order").into()),
-        };
+        let order = order.filter(|o| o.user_id == user.get()).ok_or_else(|| AppError::not_found("order"))?;
+        let span = chain_span("live.pay", order.trace_id.as_deref());
+        self.hand_over(tx, order_sn, order).instrument(span).await
+    }
+
+    /// The rest of [`pay`](Self::pay), in the order's trace: a payment row
+    /// (or the one in flight), then the provider.
+    async fn hand_over(
+        &self,
+        mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+        order_sn: &OrderSn,
+        order: Payable,
+    ) -> Result<PaymentStarted> {
+        let Payable { user_id: owner, status, total_cents, in_time, .. } = order;
         if status != OrderStatus::Created.as_str() || !in_time {
             return Err(AppError::Conflict(Reason::OrderNotUnpaid).into());
         }
@@ -86,11 +109,17 @@ impl Payments {
         })
     }
 
-    /// A provider's callback: verified, then settled once.
+    /// A provider's callback: verified, then settled once, in the order's trace.
     #[tracing::instrument(skip_all)]
     pub async fn callback(&self, signature: Option<&str>, body: &[u8]) -> Result<Settled> {
         let notice = self.provider.verify(signature, body)?;
-        let settled = settle(&self.db, &notice).await?;
+        let trace_id: Option<String> = sqlx::query_scalar("SELECT trace_id FROM orders WHERE order_sn = $1")
+            .bind(&notice.order_sn)
+            .fetch_optional(&self.db)
+            .await?
+            .flatten();
+        let span = chain_span("live.payment_confirmed", trace_id.as_deref());
+        let settled = settle(&self.db, &notice).instrument(span).await?;
         match settled {
             Settled::Paid => {
                 self.metrics.orders_paid.inc();

@@ -6,11 +6,13 @@
 
 use app::events::{OrderCreated, OrderEvent, OrderNotice, OrderStatusChanged, RoomEvent};
 use sqlx::PgPool;
+use tracing::Instrument;
 
 use super::{count, window};
 use crate::{
     error::Result,
     events::{Delivery, Fanout, Handler},
+    links::chain_span,
     startup::redis::Redis,
 };
 
@@ -54,11 +56,20 @@ impl Handler for LiveOrderStatisticProcessor {
     #[tracing::instrument(skip_all, fields(live_id = %delivery.live_id, event_id = delivery.event_id))]
     async fn handle(&self, delivery: &Delivery<OrderEvent>) -> Result<()> {
         let id = delivery.event_id;
-        match &delivery.event {
-            OrderEvent::Created(order) => self.created(id, order).await,
-            OrderEvent::Paid(c) => self.changed(id, RoomEvent::OrderPaid(c.clone()), c).await,
-            OrderEvent::Expired(c) => self.changed(id, RoomEvent::OrderExpired(c.clone()), c).await,
-            OrderEvent::Cancelled(c) => self.changed(id, RoomEvent::OrderCancelled(c.clone()), c).await,
+        let trace_id = match &delivery.event {
+            OrderEvent::Created(order) => order.trace_id.as_deref(),
+            OrderEvent::Paid(c) | OrderEvent::Expired(c) | OrderEvent::Cancelled(c) => c.trace_id.as_deref(),
+        };
+        let span = chain_span("live.stats", trace_id);
+        async {
+            match &delivery.event {
+                OrderEvent::Created(order) => self.created(id, order).await,
+                OrderEvent::Paid(c) => self.changed(id, RoomEvent::OrderPaid(c.clone()), c).await,
+                OrderEvent::Expired(c) => self.changed(id, RoomEvent::OrderExpired(c.clone()), c).await,
+                OrderEvent::Cancelled(c) => self.changed(id, RoomEvent::OrderCancelled(c.clone()), c).await,
+            }
         }
+        .instrument(span)
+        .await
     }
 }

@@ -33,3 +33,4 @@ mod processes;
 mod server_fns;
 mod sse;
 mod stock;
+mod tracing_chain;

@@ -55,13 +55,13 @@ impl ServerProcess {
     }
 }
 
-fn fresh_database() -> (String, String) {
+pub fn fresh_database() -> (String, String) {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let base = std::env::var("TEST_DATABASE_BASE").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".to_owned());
     (format!("{base}/lc_test_{id}"), format!("lct:{id}:"))
 }
 
-async fn post(base: &str, path: &str, token: Option<&str>, body: Value) -> Value {
+pub async fn post(base: &str, path: &str, token: Option<&str>, body: Value) -> Value {
     let mut request = reqwest::Client::new().post(format!("{base}{path}")).json(&body);
     if let Some(token) = token {
         request = request.bearer_auth(token);
