@@ -49,24 +49,39 @@ pub struct Closed {
     pub skus: Vec<(SpuId, SkuId)>,
 }
 
+/// An order as its status change returns it (`RETURNING order_sn, live_id,
+/// user_id, total_cents, trace_id, <time> AS at`), for the event that tells it.
 #[derive(sqlx::FromRow)]
-struct ClosedRow {
+pub struct ChangedOrder {
     order_sn: String,
     #[sqlx(try_from = "i64")]
-    live_id: LiveId,
+    pub live_id: LiveId,
     #[sqlx(try_from = "i64")]
     user_id: UserId,
     total_cents: i64,
     trace_id: Option<String>,
-    closed_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+}
+
+impl ChangedOrder {
+    pub fn notice(self) -> OrderStatusChanged {
+        OrderStatusChanged {
+            order_sn: self.order_sn,
+            live_id: self.live_id,
+            user_id: self.user_id,
+            total_cents: self.total_cents,
+            time_ms: self.at.timestamp_millis(),
+            trace_id: self.trace_id,
+        }
+    }
 }
 
 /// Closes order `order_id` if it is still unpaid, returning its stock; `None`
 /// when it is not (paid, or closed already).
 pub async fn close(conn: &mut PgConnection, order_id: i64, how: Closing) -> Result<Option<Closed>> {
-    let row: Option<ClosedRow> = sqlx::query_as(
+    let row: Option<ChangedOrder> = sqlx::query_as(
         "UPDATE orders SET status = $2, closed_at = now() WHERE id = $1 AND status = 'created'
-         RETURNING order_sn, live_id, user_id, total_cents, trace_id, closed_at",
+         RETURNING order_sn, live_id, user_id, total_cents, trace_id, closed_at AS at",
     )
     .bind(order_id)
     .bind(how.status().as_str())
@@ -92,20 +107,14 @@ pub async fn close(conn: &mut PgConnection, order_id: i64, how: Closing) -> Resu
         changed.push((spu, sku, i64::from(left)));
     }
     let rooms = stock::announce(&mut *conn, &changed).await?;
-    let notice = OrderStatusChanged {
-        order_sn: order.order_sn,
-        live_id: order.live_id,
-        user_id: order.user_id,
-        total_cents: order.total_cents,
-        time_ms: order.closed_at.timestamp_millis(),
-        trace_id: order.trace_id,
-    };
+    let live_id = order.live_id;
+    let notice = order.notice();
     let event = match how {
         Closing::Expired => OrderEvent::Expired(notice),
         Closing::Cancelled => OrderEvent::Cancelled(notice),
     };
-    enqueue(&mut *conn, order.live_id, &event).await?;
-    Ok(Some(Closed { live_id: order.live_id, rooms, skus: changed.iter().map(|(p, s, _)| (*p, *s)).collect() }))
+    enqueue(&mut *conn, live_id, &event).await?;
+    Ok(Some(Closed { live_id, rooms, skus: changed.iter().map(|(p, s, _)| (*p, *s)).collect() }))
 }
 
 /// What a committed close is followed by: the gate's counters of the

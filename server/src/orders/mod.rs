@@ -20,7 +20,7 @@ mod receipt;
 mod request;
 mod sales;
 
-pub use close::{expire_due, Expirer};
+pub use close::{expire_due, ChangedOrder, Expirer};
 pub use ids::{OrderSn, Quantity, Xid};
 pub use place::{Orders, OrdersParts};
 pub use receipt::{committed, committed_among};

@@ -6,14 +6,12 @@
 
 use app::{
     error::{AppError, Reason},
-    events::{OrderEvent, OrderStatusChanged},
-    ids::{LiveId, UserId},
+    events::OrderEvent,
 };
-use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
 use super::provider::Notice;
-use crate::{error::Result, events::enqueue};
+use crate::{error::Result, events::enqueue, orders::ChangedOrder};
 
 /// What a callback did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,17 +22,6 @@ pub enum Settled {
     Refunded,
     /// The payment was settled by an earlier callback: nothing changed.
     Already,
-}
-
-#[derive(sqlx::FromRow)]
-struct PaidRow {
-    #[sqlx(try_from = "i64")]
-    live_id: LiveId,
-    #[sqlx(try_from = "i64")]
-    user_id: UserId,
-    total_cents: i64,
-    trace_id: Option<String>,
-    paid_at: DateTime<Utc>,
 }
 
 pub async fn settle(db: &PgPool, notice: &Notice) -> Result<Settled> {
@@ -52,24 +39,17 @@ pub async fn settle(db: &PgPool, notice: &Notice) -> Result<Settled> {
     if status != "pending" {
         return Ok(Settled::Already);
     }
-    let paid: Option<PaidRow> = sqlx::query_as(
+    let paid: Option<ChangedOrder> = sqlx::query_as(
         "UPDATE orders SET status = 'paid', paid_at = now() WHERE order_sn = $1 AND status = 'created'
-         RETURNING live_id, user_id, total_cents, trace_id, paid_at",
+         RETURNING order_sn, live_id, user_id, total_cents, trace_id, paid_at AS at",
     )
     .bind(&order_sn)
     .fetch_optional(&mut *tx)
     .await?;
     let settled = match paid {
         Some(order) => {
-            let notice = OrderStatusChanged {
-                order_sn: order_sn.clone(),
-                live_id: order.live_id,
-                user_id: order.user_id,
-                total_cents: order.total_cents,
-                time_ms: order.paid_at.timestamp_millis(),
-                trace_id: order.trace_id,
-            };
-            enqueue(&mut tx, order.live_id, &OrderEvent::Paid(notice)).await?;
+            let live_id = order.live_id;
+            enqueue(&mut tx, live_id, &OrderEvent::Paid(order.notice())).await?;
             Settled::Paid
         }
         None => Settled::Refunded,

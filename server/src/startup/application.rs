@@ -185,7 +185,12 @@ async fn start_workers(
     let builder =
         RoomCacheBuilder { cache: state.cache.clone(), goods: state.goods_cache.clone(), fanout: state.fanout.clone() };
     GroupConsumer::start(workers, db.clone(), redis.clone(), config.claim_idle, builder).await?;
-    let stats = LiveOrderStatisticProcessor { db: db.clone(), redis: redis.clone(), fanout: state.fanout.clone() };
+    let stats = LiveOrderStatisticProcessor {
+        db: db.clone(),
+        redis: redis.clone(),
+        fanout: state.fanout.clone(),
+        faults: state.orders.faults.clone(),
+    };
     GroupConsumer::start(workers, db.clone(), redis.clone(), config.claim_idle, stats).await?;
     workers.spawn(state.relay.clone(), Some(state.relay.wake()));
     workers.spawn(Retrier::new(db.clone(), redis.clone(), publisher), None);

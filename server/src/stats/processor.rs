@@ -12,6 +12,7 @@ use super::{count, window};
 use crate::{
     error::Result,
     events::{Delivery, Fanout, Handler},
+    faults::Faults,
     links::chain_span,
     startup::redis::Redis,
 };
@@ -24,12 +25,15 @@ pub struct LiveOrderStatisticProcessor {
     pub db: PgPool,
     pub redis: Redis,
     pub fanout: Fanout,
+    /// `stats_after_count`: the tests kill a consumer between counting an order and acknowledging it.
+    pub faults: Faults,
 }
 
 impl LiveOrderStatisticProcessor {
     async fn created(&self, event_id: i64, order: &OrderCreated) -> Result<()> {
         count::record(&self.db, &order.order_sn).await?;
         window::add(&self.redis, order.live_id, &order.order_sn, order.time_ms).await?;
+        self.faults.hit("stats_after_count").await?;
         for (index, item) in order.goods_items.iter().enumerate() {
             let notice = OrderNotice {
                 order_sn: order.order_sn.clone(),

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use redis::AsyncCommands;
 use serde_json::Value;
 use server::Fault;
 
@@ -178,4 +179,47 @@ async fn with_redis_unreachable_postgres_alone_decides_and_nothing_is_oversold()
         eventually(Duration::from_secs(15), || async { shop.stream_events().await.len() == 5 }).await,
         "every order's event arrives"
     );
+}
+
+#[tokio::test]
+async fn a_statistics_consumer_killed_mid_batch_loses_and_doubles_nothing() {
+    let app = TestApp::spawn_with(&[("LIVE_CLAIM_IDLE_MS", "500")]).await;
+    let shop = Shop::open_with(app, 10).await;
+    let viewer = shop.app.register("viewer").await;
+    // This process's consumers stand aside; the doomed process's consumer takes the batch.
+    shop.app.state.workers.pause();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let doomed = ServerProcess::start_with(
+        &shop.app.database_url,
+        &shop.app.redis_prefix,
+        &[("LIVE_FAULT_POINTS", "stats_after_count=hang")],
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(shop.buy(&viewer, 1).await.status(), 201);
+    }
+    let counted = || async {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT order_sn, count(*) FROM live_order_stream GROUP BY order_sn")
+                .fetch_all(&shop.app.db)
+                .await
+                .unwrap();
+        rows
+    };
+    assert!(eventually(Duration::from_secs(10), || async { counted().await.len() == 1 }).await, "one counted, then stuck");
+    sigkill(&doomed);
+
+    shop.app.state.workers.resume();
+    let all = eventually(Duration::from_secs(10), || async { counted().await.len() == 3 }).await;
+    assert!(all, "the survivor claims the dead consumer's pending entries: {:?}", counted().await);
+    assert!(counted().await.iter().all(|(_, rows)| *rows == 1), "none twice");
+    let key = shop.app.state.redis.keys.stream(server::Stream::Orders);
+    let group = shop.app.state.redis.keys.group("order-stats");
+    let acked = eventually(Duration::from_secs(5), || async {
+        let mut redis = shop.app.redis.clone();
+        let pending: redis::streams::StreamPendingReply = redis.xpending(&key, &group).await.unwrap();
+        pending.count() == 0
+    })
+    .await;
+    assert!(acked, "every entry acknowledged");
 }
