@@ -206,7 +206,10 @@ async fn a_statistics_consumer_killed_mid_batch_loses_and_doubles_nothing() {
                 .unwrap();
         rows
     };
-    assert!(eventually(Duration::from_secs(10), || async { counted().await.len() == 1 }).await, "one counted, then stuck");
+    assert!(
+        eventually(Duration::from_secs(10), || async { counted().await.len() == 1 }).await,
+        "one counted, then stuck"
+    );
     sigkill(&doomed);
 
     shop.app.state.workers.resume();
