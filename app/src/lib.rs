@@ -34,6 +34,8 @@ pub mod ports;
 pub mod reason;
 pub mod rooms;
 pub mod session;
+#[cfg(test)]
+mod ssr_render;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};

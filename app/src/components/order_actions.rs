@@ -176,3 +176,53 @@ pub fn OrderActions(tracked: TrackedOrder) -> impl IntoView {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use leptos::prelude::*;
+
+    use super::{OrderActions, TrackedOrder};
+    use crate::{
+        ids::{LiveId, SkuId, UserId},
+        model::{OrderItem, OrderReceipt, OrderStatus},
+    };
+
+    fn receipt(status: OrderStatus) -> OrderReceipt {
+        OrderReceipt {
+            order_sn: "20260304000000000042".into(),
+            xid: "xid".into(),
+            status,
+            live_id: LiveId::new(1).unwrap(),
+            user_id: UserId::new(2).unwrap(),
+            goods_items: vec![OrderItem { sku_id: SkuId::new(3).unwrap(), quantity: 1 }],
+            total_cents: 5_990,
+            created_at: "2026-03-04T05:06:07Z".into(),
+            pay_by: Some("2026-03-04T05:21:07Z".into()),
+            paid_at: None,
+        }
+    }
+
+    fn render(status: OrderStatus) -> String {
+        crate::ssr_render::render(move || view! { <OrderActions tracked=TrackedOrder::new(Some(receipt(status)))/> })
+    }
+
+    #[test]
+    fn an_unpaid_order_offers_sandbox_payment_and_cancelling() {
+        let html = render(OrderStatus::Created);
+        assert!(html.contains("待支付"));
+        assert!(html.contains(r#"data-testid="pay""#) && html.contains(r#"data-testid="cancel""#));
+        assert!(html.contains("沙盒支付（不扣真实款项）"), "the sandbox is named as such");
+        assert!(html.contains(r#"data-testid="pay-by""#));
+    }
+
+    #[test]
+    fn a_settled_order_offers_nothing_to_do() {
+        for (status, text) in
+            [(OrderStatus::Paid, "已支付"), (OrderStatus::Expired, "已超时"), (OrderStatus::Cancelled, "已取消")]
+        {
+            let html = render(status);
+            assert!(html.contains(text), "{status}");
+            assert!(!html.contains(r#"data-testid="pay""#) && !html.contains(r#"data-testid="cancel""#), "{status}");
+        }
+    }
+}

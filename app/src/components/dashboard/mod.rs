@@ -149,3 +149,88 @@ fn LiveDashboard(initial: Dashboard) -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use leptos::prelude::*;
+
+    use super::LiveDashboard;
+    use crate::{
+        ids::{LiveId, SkuId, SpuId, UserId},
+        live_center::{Dashboard, Funnel, OrderCounts, RecentOrder, SkuSales, WINDOW_SECONDS},
+        model::{OrderItem, OrderStatus},
+    };
+
+    fn dashboard() -> Dashboard {
+        let mut per_second = vec![0; WINDOW_SECONDS];
+        per_second[WINDOW_SECONDS - 1] = 2;
+        Dashboard {
+            live_id: LiveId::new(7).unwrap(),
+            gmv_cents: 123_456,
+            paid_gmv_cents: 5_990,
+            closed_gmv_cents: 0,
+            orders: OrderCounts { placed: 3, unpaid: 2, paid: 1, expired: 0, cancelled: 0 },
+            orders_last_60s: 2,
+            orders_per_second: per_second,
+            sales: vec![SkuSales {
+                sku_id: SkuId::new(4).unwrap(),
+                spu_id: SpuId::new(2).unwrap(),
+                title: "冻干咖啡粉 24 颗装".into(),
+                spec: "经典美式 24 颗".into(),
+                total_sales: 3,
+                uv: 1,
+            }],
+            recent_orders: vec![RecentOrder {
+                order_sn: "20260304000000000042".into(),
+                user_id: UserId::new(9).unwrap(),
+                goods_items: vec![OrderItem { sku_id: SkuId::new(4).unwrap(), quantity: 2 }],
+                total_cents: 11_980,
+                status: OrderStatus::Created,
+                time_ms: 1_772_600_767_123,
+            }],
+            funnel: Funnel::new(0, 0, 3, 1),
+            sync_failures: 1,
+            dead_letters: 0,
+            viewers: 0,
+            likes: 0,
+            as_of: "2026-03-04T05:06:07.123Z".into(),
+            view_as_of: None,
+        }
+    }
+
+    fn render(data: Dashboard) -> String {
+        crate::ssr_render::render(move || view! { <LiveDashboard initial=data/> })
+    }
+
+    #[test]
+    fn the_first_html_carries_every_figure_and_both_charts_with_text_alternatives() {
+        let html = render(dashboard());
+        for hook in [
+            r#"data-testid="dashboard""#,
+            r#"data-testid="gmv" data-cents="123456""#,
+            r#"data-testid="paid-gmv" data-cents="5990""#,
+            r#"data-testid="orders-last-60s""#,
+            r#"data-testid="orders-per-second-chart""#,
+            r#"data-testid="sku-sales-chart""#,
+            r#"data-testid="ticker""#,
+            r#"data-order-sn="20260304000000000042""#,
+            r#"data-testid="funnel""#,
+            r##"href="#sync-failures""##,
+            r##"href="#dead-letters""##,
+        ] {
+            assert!(html.contains(hook), "{hook} missing");
+        }
+        assert_eq!(html.matches("<rect ").count(), WINDOW_SECONDS + 2, "60 seconds and two SKU bars");
+        assert_eq!(html.matches(r#"role="img""#).count(), 2);
+        assert!(html.contains(r#"class="sr-only""#));
+        assert!(html.contains("¥1,234.56"), "GMV in yuan from cents");
+        assert!(html.contains("冻干咖啡粉 24 颗装 · 经典美式 24 颗"), "SKU label is title and spec");
+    }
+
+    #[test]
+    fn a_rate_without_a_step_before_it_reads_as_a_dash() {
+        let html = render(dashboard());
+        assert!(html.contains("—"), "no clicks, no views: the view and order rates are unknown");
+        assert!(html.contains("33.3%"), "1 of 3 orders paid");
+    }
+}
