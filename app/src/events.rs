@@ -307,8 +307,7 @@ mod tests {
     #[test]
     fn only_order_notices_are_for_the_owner_alone() {
         for kind in RoomEventKind::ALL {
-            let expected =
-                if kind.as_str().starts_with("order") { Audience::Owner } else { Audience::Everyone };
+            let expected = if kind.as_str().starts_with("order") { Audience::Owner } else { Audience::Everyone };
             assert_eq!(kind.audience(), expected);
         }
         assert_eq!(Audience::parse("something-new"), Audience::Owner);

@@ -17,7 +17,8 @@ use crate::{
     live_center::Dashboard,
     model::{
         AuthReply, Binding, ConsoleRoom, DeadLetter, GoodsPage, NewGoods, NewRoom, OrderReceipt, OrderRequest,
-        PaymentStarted, PlacedOrder, Role, Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail, SyncFailure,
+        PaymentStarted, PlacedOrder, Role, Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail,
+        SyncFailure,
     },
 };
 

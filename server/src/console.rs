@@ -8,6 +8,7 @@ use std::sync::Arc;
 use app::{
     error::{AppError, Reason},
     ids::{LiveId, SkuId, SpuId},
+    live_center::Dashboard,
     model::{
         Binding, ConsoleRoom, DeadLetter, NewGoods, NewRoom, Role, Room, RoomSummary, SaleInfo, SessionUser, SkuDetail,
         SpuDetail, SyncFailure,
@@ -23,6 +24,7 @@ use crate::{
     events::{self, Publisher, Relay},
     goods, orders, rooms,
     startup::redis::Redis,
+    stats,
     stock::{self, StockGate},
 };
 
@@ -225,5 +227,11 @@ impl app::ports::Console for Console {
     ) -> Result<Option<SpuId>, AppError> {
         streamer(user)?;
         self.published(rooms::explain(&self.db, user.user_id, live_id, spu_id).await)
+    }
+
+    async fn dashboard(&self, user: &SessionUser, live_id: LiveId) -> Result<Dashboard, AppError> {
+        streamer(user)?;
+        rooms::check_owner(&self.db, live_id, user.user_id).await?;
+        Ok(stats::dashboard(&self.db, &self.redis, live_id).await?)
     }
 }

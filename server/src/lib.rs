@@ -16,13 +16,19 @@
 //! - `stock`: the one place stock is changed, gated in Redis (with the
 //!   Postgres-only path while Redis is down), refilled and reconciled.
 //! - `orders`: requests, placing (orchestration), the order transaction,
-//!   receipts, flash-sale rules, order ids and quantities.
+//!   receipts, flash-sale rules, order ids and quantities, and closing an
+//!   unpaid order (cancelled, or expired by the expirer) with its stock returned.
 //! - `compensation`: the fail log of unpublished order events and its
 //!   retries, and the sweeper of attempts that died half-way.
 //! - `events`: outbox, relay, the stream entry encoding, consumer groups,
 //!   parked events, immediate publishing, fan-out to viewers (one shared
 //!   stream reader per process, broadcast in-process to each room's viewers).
-//! - `stats`: the order-statistics processor.
+//! - `stats`: the live center's statistics: the order-statistics processor,
+//!   counting each order once, the catch-up of orders whose event never
+//!   arrived, the `live_goods_sales` view and its refresher, the 60-second
+//!   window, and the streamer's dashboard.
+//! - `payments`: paying an order through a provider (the local sandbox), its
+//!   signed callbacks, and the secret every process shares.
 //! - `links`: deep-link configuration, well-known documents, tracking codes,
 //!   the click → view → order funnel, its beacons, and the lenient checks of
 //!   the analytics fields (tracking code, trace id) orders and beacons carry.
@@ -49,6 +55,7 @@ mod http;
 mod links;
 mod metrics;
 mod orders;
+mod payments;
 mod rooms;
 mod stats;
 mod stock;
@@ -62,5 +69,7 @@ pub use events::Stream;
 #[cfg(feature = "faults")]
 pub use faults::Fault;
 pub use http::ClientAddr;
+pub use orders::expire_due;
 pub use startup::{application::Application, config::Config, state::AppState};
+pub use stats::{catch_up, refresh_view};
 pub use stock::{reconcile, Drift, Gate};

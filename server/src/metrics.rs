@@ -1,11 +1,16 @@
 //! Prometheus metrics, one registry per running application: the request
-//! counts and latencies `http` records, and the domain's own counters (what
-//! the stock reconciler corrected, analytics fields dropped, beacons ignored).
+//! counts and latencies `http` records, and the domain's own figures (what
+//! the stock reconciler corrected, analytics fields dropped, beacons ignored,
+//! orders by outcome, the statistics' catch-ups and view refreshes, the event
+//! backlogs).
 //! Served as text on `GET /metrics`.
 
 use std::sync::Arc;
 
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
 
 use crate::links::{AnalyticsField, AnalyticsSource, IgnoredBeacon};
 
@@ -22,6 +27,25 @@ pub struct Metrics {
     pub analytics_fields_dropped: IntCounterVec,
     /// Click/view beacons answered 204 but not counted, by reason.
     pub beacons_ignored: IntCounterVec,
+    pub orders_placed: IntCounter,
+    pub orders_sold_out: IntCounter,
+    pub orders_paid: IntCounter,
+    pub orders_expired: IntCounter,
+    pub orders_cancelled: IntCounter,
+    /// Committed orders the statistics reconciler counted because their event never arrived.
+    pub stats_catch_ups: IntCounter,
+    /// How long a refresh of `live_goods_sales` took.
+    pub view_refresh_seconds: Histogram,
+    /// Entries of a stream not yet delivered to a consumer group, by stream and group.
+    pub stream_lag: IntGaugeVec,
+    /// Failed order-event publishes waiting for a retry, or dead.
+    pub fail_log_backlog: IntGaugeVec,
+    /// Dead letters not yet replayed.
+    pub dead_letters: IntGauge,
+}
+
+fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
+    registered(registry, IntCounter::new(name, help).expect("valid metric"))
 }
 
 fn registered<M: prometheus::core::Collector + Clone + 'static>(registry: &Registry, metric: M) -> M {
@@ -77,7 +101,56 @@ impl Metrics {
             )
             .expect("valid metric"),
         );
-        Arc::new(Self { registry, requests, latency, stock_drift_corrected, analytics_fields_dropped, beacons_ignored })
+        let view_refresh_seconds = registered(
+            r,
+            Histogram::with_opts(
+                HistogramOpts::new("live_goods_sales_refresh_seconds", "Duration of a live_goods_sales refresh")
+                    .buckets(vec![0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0]),
+            )
+            .expect("valid metric"),
+        );
+        let stream_lag = registered(
+            r,
+            IntGaugeVec::new(
+                Opts::new("stream_consumer_lag", "Stream entries not yet delivered to a consumer group"),
+                &["stream", "group"],
+            )
+            .expect("valid metric"),
+        );
+        let fail_log_backlog = registered(
+            r,
+            IntGaugeVec::new(
+                Opts::new("order_sync_fail_log_backlog", "Failed order-event publishes by state (pending, dead)"),
+                &["state"],
+            )
+            .expect("valid metric"),
+        );
+        let dead_letters = registered(
+            r,
+            IntGauge::new("dead_letters_waiting", "Dead letters not yet replayed").expect("valid metric"),
+        );
+        Arc::new(Self {
+            orders_placed: counter(r, "orders_placed_total", "Orders committed"),
+            orders_sold_out: counter(r, "orders_sold_out_total", "Order attempts answered sold out"),
+            orders_paid: counter(r, "orders_paid_total", "Orders paid (provider confirmed)"),
+            orders_expired: counter(r, "orders_expired_total", "Unpaid orders expired, their stock returned"),
+            orders_cancelled: counter(r, "orders_cancelled_total", "Unpaid orders cancelled by their buyer"),
+            stats_catch_ups: counter(
+                r,
+                "stats_reconciler_catch_ups_total",
+                "Committed orders counted by the statistics reconciler because their event never arrived",
+            ),
+            registry,
+            requests,
+            latency,
+            stock_drift_corrected,
+            analytics_fields_dropped,
+            beacons_ignored,
+            view_refresh_seconds,
+            stream_lag,
+            fail_log_backlog,
+            dead_letters,
+        })
     }
 
     /// Counts the analytics fields `source` carried malformed (and dropped).

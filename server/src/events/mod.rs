@@ -5,8 +5,10 @@
 //! closed enums of `app::events`; an entry of a kind this build does not know
 //! is parked in Postgres, never dropped ([`parked`]). [`publish`] is the order
 //! path's immediate channel; [`fanout`] tells viewers' rooms over server-sent
-//! events, through one shared stream reader per process.
+//! events, through one shared stream reader per process; [`backlog`] samples
+//! how far behind the consumers and the retries are.
 
+mod backlog;
 mod consumer;
 mod fanout;
 mod outbox;
@@ -15,6 +17,7 @@ mod publish;
 mod relay;
 mod stream;
 
+pub use backlog::BacklogSampler;
 pub use consumer::{Delivery, GroupConsumer, Handler};
 pub use fanout::{EntryId, Fanout, Resume};
 pub use outbox::enqueue;

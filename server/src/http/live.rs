@@ -1,15 +1,18 @@
-//! Viewer-side JSON for live rooms: the goods list.
+//! JSON for live rooms: the viewers' goods list and the owner's dashboard.
 
 use std::collections::HashMap;
 
-use app::{ids::LiveId, model::GoodsList};
+use app::{ids::LiveId, live_center::Dashboard, model::GoodsList, ports::Console as _};
 use axum::{
-    extract::{rejection::QueryRejection, Query, State},
+    extract::{rejection::QueryRejection, Path, Query, State},
     Json,
 };
 
 use crate::{
-    http::error::{ApiError, ErrorBody},
+    http::{
+        error::{ApiError, ErrorBody},
+        extract::{path_id, Caller},
+    },
     startup::state::AppState,
 };
 
@@ -38,4 +41,19 @@ pub async fn goods_list(
         .map_err(|e: app::ids::InvalidId| ApiError::bad_request(e.to_string()))?;
     let room = crate::http::cached_room(&state, live_id).await?;
     Ok(Json(GoodsList { live_id, goods: room.goods }))
+}
+
+/// The live center of one of the caller's rooms.
+#[utoipa::path(get, path = "/live/{live_id}/dashboard", tag = "streamer",
+    params(("live_id" = i64, Path, minimum = 1)),
+    responses((status = 200, body = Dashboard), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(live_id): Path<String>,
+) -> Result<Json<Dashboard>, ApiError> {
+    let live_id: LiveId = path_id(&live_id)?;
+    Ok(Json(state.console.dashboard(&user, live_id).await?))
 }

@@ -20,6 +20,7 @@ mod metrics;
 mod openapi;
 mod ops;
 mod orders;
+mod payments;
 mod rooms;
 mod server_fns;
 mod session;
@@ -83,8 +84,12 @@ fn api_router() -> Router<AppState> {
         .routes(routes!(ops::retry_sync_failure))
         .routes(routes!(ops::dead_letters))
         .routes(routes!(ops::retry_dead_letters))
-        .routes(routes!(orders::place))
+        .routes(routes!(live::dashboard))
+        .routes(routes!(orders::place, orders::mine))
         .routes(routes!(orders::get))
+        .routes(routes!(orders::pay))
+        .routes(routes!(orders::cancel))
+        .routes(routes!(payments::sandbox_callback))
         .routes(routes!(orders::set_sale))
         .layer(DefaultBodyLimit::max(MAX_BODY));
     let (router, mut document) = OpenApiRouter::new().nest("/api", api).split_for_parts();

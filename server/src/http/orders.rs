@@ -1,9 +1,9 @@
-//! `POST /api/orders`, `GET /api/orders/{order_sn}`, and the flash-sale rule
-//! of a SKU in a room.
+//! `POST /api/orders`, `GET /api/orders` and `/api/orders/{order_sn}`, paying
+//! and cancelling an unpaid order, and the flash-sale rule of a SKU in a room.
 
 use app::{
     ids::{LiveId, SkuId},
-    model::{OrderReceipt, OrderRequest},
+    model::{OrderReceipt, OrderRequest, PaymentStarted},
     ports::{Console as _, Ordering as _},
 };
 use axum::{
@@ -49,6 +49,39 @@ pub async fn get(
 ) -> Result<Json<OrderReceipt>, ApiError> {
     let receipt = state.orders.order(&user, &order_sn).await?;
     receipt.map(Json).ok_or_else(|| ApiError::not_found("no such order"))
+}
+
+#[utoipa::path(get, path = "/orders", tag = "orders",
+    responses((status = 200, body = [OrderReceipt], description = "the caller's orders, newest first"),
+        (status = 401, body = ErrorBody)))]
+#[tracing::instrument(skip_all)]
+pub async fn mine(State(state): State<AppState>, Caller(user): Caller) -> Result<Json<Vec<OrderReceipt>>, ApiError> {
+    Ok(Json(state.orders.my_orders(&user).await?))
+}
+
+#[utoipa::path(post, path = "/orders/{order_sn}/pay", tag = "orders", params(("order_sn" = String, Path)),
+    responses((status = 202, body = PaymentStarted, description = "handed to the provider, which confirms asynchronously"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "the order is no longer unpaid")))]
+#[tracing::instrument(skip_all, fields(%order_sn))]
+pub async fn pay(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(order_sn): Path<String>,
+) -> Result<(StatusCode, Json<PaymentStarted>), ApiError> {
+    Ok((StatusCode::ACCEPTED, Json(state.orders.pay(&user, &order_sn).await?)))
+}
+
+#[utoipa::path(post, path = "/orders/{order_sn}/cancel", tag = "orders", params(("order_sn" = String, Path)),
+    responses((status = 200, body = OrderReceipt), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "the order is no longer unpaid")))]
+#[tracing::instrument(skip_all, fields(%order_sn))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Caller(user): Caller,
+    Path(order_sn): Path<String>,
+) -> Result<Json<OrderReceipt>, ApiError> {
+    Ok(Json(state.orders.cancel(&user, &order_sn).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

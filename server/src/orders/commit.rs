@@ -67,11 +67,13 @@ pub struct Attempt<'a> {
     pub rules: &'a [SaleRule],
     /// Longest one statement may run; past it the order answers 503.
     pub statement_timeout: Duration,
+    /// How long the order may stay unpaid before it expires.
+    pub pay_timeout: Duration,
 }
 
 #[tracing::instrument(skip_all, fields(xid = %attempt.xid))]
 pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Result<Committed, Failed> {
-    let Attempt { user, key, xid, order, skus, rules, statement_timeout } = attempt;
+    let Attempt { user, key, xid, order, skus, rules, statement_timeout, pay_timeout } = attempt;
     faults.hit("after_reserve").await.map_err(Error::from)?;
     let live_id = order.request.live_id;
     let mut tx = db.begin().await?;
@@ -91,11 +93,12 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
         left_after.push((sku.spu_id, *sku_id, left));
         total += sku.price_cents * qty.wide();
     }
-    let (order_id, order_sn, created_at): (i64, String, DateTime<Utc>) = sqlx::query_as(
-        "INSERT INTO orders (order_sn, xid, user_id, live_id, tracking_code, trace_id, total_cents, idempotency_key, request_hash)
+    let (order_id, order_sn, created_at, pay_by): (i64, String, DateTime<Utc>, DateTime<Utc>) = sqlx::query_as(
+        "INSERT INTO orders (order_sn, xid, user_id, live_id, tracking_code, trace_id, total_cents, idempotency_key,
+                             request_hash, pay_by)
          VALUES (to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || lpad(nextval('order_sn_seq')::text, 12, '0'),
-                 $1, $2, $3, $4, $5, $6, $7, $8)
-         RETURNING id, order_sn, created_at",
+                 $1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))
+         RETURNING id, order_sn, created_at, pay_by",
     )
     .bind(xid.as_str())
     .bind(user.get())
@@ -105,6 +108,7 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
     .bind(total)
     .bind(key.as_str())
     .bind(&order.fingerprint)
+    .bind(pay_timeout.as_secs_f64())
     .fetch_one(&mut *tx)
     .await
     .on_constraint("orders_idempotency_key", || AppError::Conflict(Reason::IdempotencyInFlight))?;
@@ -156,6 +160,8 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
         goods_items,
         total_cents: total,
         created_at: created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        pay_by: Some(pay_by.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        paid_at: None,
     };
     Ok(Committed { receipt, outbox_id })
 }

@@ -8,8 +8,11 @@
 //! the event is published and the hold confirmed. Any failure before the
 //! commit releases the hold; `compensation` settles attempts that died
 //! half-way. [`sales`] holds the flash-sale rules, [`receipt`] reads orders back.
+//! After it is placed an order is paid (`payments`), cancelled by its buyer
+//! or expired unpaid ([`close`]: its stock returns, once).
 
 mod claim;
+mod close;
 mod commit;
 mod ids;
 mod place;
@@ -17,6 +20,7 @@ mod receipt;
 mod request;
 mod sales;
 
+pub use close::{expire_due, Expirer};
 pub use ids::{OrderSn, Quantity, Xid};
 pub use place::{Orders, OrdersParts};
 pub use receipt::{committed, committed_among};

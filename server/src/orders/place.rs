@@ -14,12 +14,13 @@ use std::{
 use app::{
     error::{AppError, Reason},
     ids::{LiveId, UserId},
-    model::{OrderReceipt, OrderRequest, PlacedOrder, RoomStatus, SessionUser},
+    model::{OrderReceipt, OrderRequest, PaymentStarted, PlacedOrder, RoomStatus, SessionUser},
 };
 use sqlx::PgPool;
 
 use super::{
     claim::Claims,
+    close::{close, Closing, Returns},
     commit::{commit, Attempt, Committed, Failed},
     receipt,
     request::{self, IdempotencyKey, ValidOrder},
@@ -35,6 +36,7 @@ use crate::{
     goods::SkuRow,
     links::AnalyticsSource,
     metrics::Metrics,
+    payments::Payments,
     rooms,
     startup::redis::Redis,
     stock::{self, Hold, StockGate},
@@ -58,7 +60,10 @@ pub struct Orders {
     limiter: RateLimiter,
     claims: Claims,
     statement_timeout: Duration,
+    pay_timeout: Duration,
     metrics: Arc<Metrics>,
+    payments: Arc<Payments>,
+    returns: Returns,
 }
 
 /// What `Orders` is built from.
@@ -72,7 +77,9 @@ pub struct OrdersParts {
     pub faults: Faults,
     pub limiter: RateLimiter,
     pub statement_timeout: Duration,
+    pub pay_timeout: Duration,
     pub metrics: Arc<Metrics>,
+    pub payments: Arc<Payments>,
 }
 
 impl Orders {
@@ -87,8 +94,11 @@ impl Orders {
             faults,
             limiter,
             statement_timeout,
+            pay_timeout,
             metrics,
+            payments,
         } = parts;
+        let returns = Returns { stock: stock.clone(), goods_cache: goods_cache.clone(), relay: relay.clone() };
         Self {
             db,
             stock,
@@ -99,8 +109,45 @@ impl Orders {
             limiter,
             claims: Claims::new(redis),
             statement_timeout,
+            pay_timeout,
             metrics,
+            payments,
+            returns,
         }
+    }
+
+    /// What a cancel or an expiry is followed by (the expirer shares it).
+    pub fn returns(&self) -> Returns {
+        self.returns.clone()
+    }
+
+    /// Counts the outcome of a placing: a new order, or a sold-out answer.
+    fn count(&self, placed: &Result<PlacedOrder>) {
+        match placed {
+            Ok(order) if order.created => self.metrics.orders_placed.inc(),
+            Err(crate::error::Error::Refused(AppError::SoldOut)) => self.metrics.orders_sold_out.inc(),
+            _ => {}
+        }
+    }
+
+    /// Cancels the user's unpaid order; its stock returns. 404 for anyone
+    /// else's order, 409 once it is paid or closed.
+    async fn cancel_order(&self, user: UserId, order_sn: &OrderSn) -> Result<OrderReceipt> {
+        let mut tx = self.db.begin().await?;
+        let found: Option<(i64, i64)> = sqlx::query_as("SELECT id, user_id FROM orders WHERE order_sn = $1")
+            .bind(order_sn.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let order_id = match found {
+            Some((id, owner)) if owner == user.get() => id,
+            _ => return Err(AppError::not_found("order").into()),
+        };
+        let closed =
+            close(&mut tx, order_id, Closing::Cancelled).await?.ok_or(AppError::Conflict(Reason::OrderNotUnpaid))?;
+        tx.commit().await?;
+        self.metrics.orders_cancelled.inc();
+        self.returns.settle(&closed).await;
+        receipt::receipt(&self.db, order_sn).await?.ok_or_else(|| AppError::not_found("order").into())
     }
 
     #[tracing::instrument(skip_all, fields(%user, live_id = %request.live_id, xid))]
@@ -162,8 +209,16 @@ impl Orders {
             Err(err) => return self.replay(user, key, order).await?.ok_or(err),
         };
         let reserved = matches!(hold, Hold::Reserved);
-        let attempt =
-            Attempt { user, key, xid, order, skus: &skus, rules: &rules, statement_timeout: self.statement_timeout };
+        let attempt = Attempt {
+            user,
+            key,
+            xid,
+            order,
+            skus: &skus,
+            rules: &rules,
+            statement_timeout: self.statement_timeout,
+            pay_timeout: self.pay_timeout,
+        };
         // The attempt cannot outlive the sweeper's patience. Past the deadline
         // the commit may or may not have landed: the sweeper settles the hold
         // by XID, and a retry with the key finds the order if it did.
@@ -233,12 +288,28 @@ impl Orders {
 impl app::ports::Ordering for Orders {
     async fn place(&self, user: &SessionUser, key: &str, request: OrderRequest) -> Result<PlacedOrder, AppError> {
         let key = IdempotencyKey::parse(Some(key))?;
-        Ok(self.place_order(user.user_id, &key, request).await?)
+        let placed = self.place_order(user.user_id, &key, request).await;
+        self.count(&placed);
+        Ok(placed?)
     }
 
     async fn order(&self, user: &SessionUser, order_sn: &str) -> Result<Option<OrderReceipt>, AppError> {
         let Some(order_sn) = OrderSn::parse(order_sn) else { return Ok(None) };
         let found = receipt::receipt(&self.db, &order_sn).await?;
         Ok(found.filter(|r| r.user_id == user.user_id))
+    }
+
+    async fn my_orders(&self, user: &SessionUser) -> Result<Vec<OrderReceipt>, AppError> {
+        Ok(receipt::mine(&self.db, user.user_id).await?)
+    }
+
+    async fn pay(&self, user: &SessionUser, order_sn: &str) -> Result<PaymentStarted, AppError> {
+        let order_sn = OrderSn::parse(order_sn).ok_or_else(|| AppError::not_found("order"))?;
+        Ok(self.payments.pay(user.user_id, &order_sn).await?)
+    }
+
+    async fn cancel(&self, user: &SessionUser, order_sn: &str) -> Result<OrderReceipt, AppError> {
+        let order_sn = OrderSn::parse(order_sn).ok_or_else(|| AppError::not_found("order"))?;
+        Ok(self.cancel_order(user.user_id, &order_sn).await?)
     }
 }

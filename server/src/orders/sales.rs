@@ -110,7 +110,8 @@ pub async fn rules_for(db: &PgPool, order: &ValidOrder) -> Result<Vec<SaleRule>>
     Ok(rules)
 }
 
-/// Per-user limits, held under a per-(user, room) lock so that concurrent
+/// Per-user limits (over the user's orders that were not cancelled or
+/// expired: their units went back), held under a per-(user, room) lock so that concurrent
 /// orders from one user cannot both pass.
 pub async fn check_limits(conn: &mut PgConnection, user: UserId, order: &ValidOrder, rules: &[SaleRule]) -> Result<()> {
     let live_id = order.request.live_id;
@@ -126,7 +127,8 @@ pub async fn check_limits(conn: &mut PgConnection, user: UserId, order: &ValidOr
         let Some(limit) = rule.per_user_limit else { continue };
         let bought: i64 = sqlx::query_scalar(
             "SELECT COALESCE(sum(i.quantity), 0)::BIGINT FROM order_items i JOIN orders o ON o.id = i.order_id
-              WHERE o.user_id = $1 AND o.live_id = $2 AND i.sku_id = $3 AND o.status <> 'cancelled'",
+              WHERE o.user_id = $1 AND o.live_id = $2 AND i.sku_id = $3
+                AND o.status NOT IN ('cancelled', 'expired')",
         )
         .bind(user.get())
         .bind(live_id.get())

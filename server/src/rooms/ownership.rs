@@ -6,7 +6,7 @@ use app::{
     error::AppError,
     ids::{LiveId, UserId},
 };
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool};
 
 use crate::error::Result;
 
@@ -18,6 +18,20 @@ pub async fn lock_owned_room(conn: &mut PgConnection, live_id: LiveId, user: Use
             .bind(live_id.get())
             .fetch_optional(conn)
             .await?;
+    match owner {
+        None => Err(AppError::not_found("live room").into()),
+        Some(owner) if owner != user.get() => Err(AppError::forbidden().into()),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Checks, without a lock, that `user` owns the room (for reads such as the
+/// dashboard). 404 for an unknown room, 403 for someone else's.
+pub async fn check_owner(db: &PgPool, live_id: LiveId, user: UserId) -> Result<()> {
+    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM live_rooms WHERE id = $1")
+        .bind(live_id.get())
+        .fetch_optional(db)
+        .await?;
     match owner {
         None => Err(AppError::not_found("live room").into()),
         Some(owner) if owner != user.get() => Err(AppError::forbidden().into()),

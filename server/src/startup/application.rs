@@ -18,13 +18,14 @@ use crate::{
     catalog::Catalog,
     compensation::{Retrier, Sweeper},
     console::{Console, ConsoleParts},
-    events::{Fanout, GroupConsumer, Publisher, Relay},
+    events::{BacklogSampler, Fanout, GroupConsumer, Publisher, Relay},
     faults::Faults,
     http,
     links::Beacons,
     metrics::Metrics,
-    orders::{Orders, OrdersParts},
-    stats::LiveOrderStatisticProcessor,
+    orders::{Expirer, Orders, OrdersParts},
+    payments::{shared_secret, Confirmer, Payments, SandboxProvider},
+    stats::{CatchUp, LiveOrderStatisticProcessor, Refresher},
     stock::{Reconciler, Recovery, StockGate},
 };
 
@@ -56,6 +57,9 @@ impl Application {
         let fanout = Fanout::new(redis.clone(), &workers, shutdown.clone());
         let links = Arc::new(config.links.clone());
         let beacons = Arc::new(Beacons::new(db.clone(), limiter.clone(), metrics.clone()));
+        let payment_secret = shared_secret(&db, SANDBOX_SECRET, config.payment_secret.as_deref()).await?;
+        let provider = Arc::new(SandboxProvider::new(db.clone(), payment_secret.clone()));
+        let payments = Arc::new(Payments::new(db.clone(), provider, relay.clone(), metrics.clone()));
         let state = AppState {
             leptos: config.leptos.clone(),
             metrics: metrics.clone(),
@@ -90,8 +94,11 @@ impl Application {
                 faults,
                 limiter,
                 statement_timeout: config.order_statement_timeout,
+                pay_timeout: config.pay_timeout,
                 metrics: metrics.clone(),
+                payments: payments.clone(),
             })),
+            payments,
             operators: Arc::new(Operators::new(config.operators.clone())),
             beacons,
             cache,
@@ -108,9 +115,14 @@ impl Application {
             db,
             redis,
         };
-        start_workers(&state, &config, stock, publisher).await?;
         let listener =
             TcpListener::bind(config.site_addr).await.with_context(|| format!("binding {}", config.site_addr))?;
+        let callback_url = format!("http://{}/api/payments/sandbox/callback", loopback(listener.local_addr()?));
+        start_workers(&state, &config, stock, publisher).await?;
+        state.workers.spawn(
+            Confirmer { db: state.db.clone(), secret: payment_secret, callback_url, client: reqwest::Client::new() },
+            None,
+        );
         let router = http::router(state.clone());
         Ok(Self { listener, router, state })
     }
@@ -145,9 +157,24 @@ impl Application {
     }
 }
 
+/// The name the sandbox provider's signing secret is kept under.
+const SANDBOX_SECRET: &str = "payment_sandbox";
+
+/// Where this process itself is reached: the bound address, with an
+/// unspecified host (`0.0.0.0`, `::`) replaced by loopback.
+fn loopback(bound: SocketAddr) -> SocketAddr {
+    match bound.ip() {
+        ip if !ip.is_unspecified() => bound,
+        std::net::IpAddr::V4(_) => SocketAddr::from(([127, 0, 0, 1], bound.port())),
+        std::net::IpAddr::V6(_) => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, bound.port())),
+    }
+}
+
 /// The background loops of this process: the two consumer groups, the outbox
-/// relay, the fail-log retrier, the sweeper, the stock reconciler and the
-/// gate's recovery (the fan-out's shared reader starts with the fan-out).
+/// relay, the fail-log retrier, the sweeper, the stock reconciler, the gate's
+/// recovery, the statistics' catch-up and view refresher, the expirer of
+/// unpaid orders and the backlog sampler (the fan-out's shared reader starts
+/// with the fan-out; the sandbox payment confirmer once the port is bound).
 async fn start_workers(
     state: &AppState,
     config: &Config,
@@ -165,5 +192,13 @@ async fn start_workers(
     workers.spawn(Sweeper { db: db.clone(), gate: stock.gate().clone() }, None);
     workers.spawn(Reconciler { db: db.clone(), stock: stock.clone(), every: config.reconcile_every }, None);
     workers.spawn(Recovery(stock), None);
+    let metrics = state.metrics.clone();
+    workers.spawn(
+        CatchUp { db: db.clone(), redis: redis.clone(), grace: config.stats_grace, metrics: metrics.clone() },
+        None,
+    );
+    workers.spawn(Refresher { db: db.clone(), every: config.view_refresh_every, metrics: metrics.clone() }, None);
+    workers.spawn(Expirer { db: db.clone(), returns: state.orders.returns(), metrics: metrics.clone() }, None);
+    workers.spawn(BacklogSampler { db: db.clone(), redis: redis.clone(), metrics }, None);
     Ok(())
 }

@@ -47,6 +47,16 @@ pub struct Config {
     /// Open event streams one client address may hold (`LIVE_SSE_MAX_PER_ADDRESS`):
     /// generous, since a carrier-grade NAT puts hundreds of viewers behind one.
     pub sse_max_per_address: usize,
+    /// How long an order may stay unpaid before it expires (`LIVE_ORDER_PAY_TIMEOUT_S`).
+    pub pay_timeout: Duration,
+    /// How often `live_goods_sales` is refreshed, by one process of all (`LIVE_VIEW_REFRESH_S`).
+    pub view_refresh_every: Duration,
+    /// How old a committed order whose event never reached the statistics must
+    /// be before the reconciler counts it directly (`LIVE_STATS_GRACE_MS`).
+    pub stats_grace: Duration,
+    /// The sandbox payment provider's signing secret (`LIVE_PAYMENT_SANDBOX_SECRET`);
+    /// unset, one is generated once and kept in Postgres for every process.
+    pub payment_secret: Option<String>,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/live_commerce";
@@ -114,6 +124,10 @@ impl Config {
             )?,
             sse_max_connections: parse_cap("LIVE_SSE_MAX_CONNECTIONS", var("LIVE_SSE_MAX_CONNECTIONS"), 10_000)?,
             sse_max_per_address: parse_cap("LIVE_SSE_MAX_PER_ADDRESS", var("LIVE_SSE_MAX_PER_ADDRESS"), 1_000)?,
+            pay_timeout: seconds("LIVE_ORDER_PAY_TIMEOUT_S", var("LIVE_ORDER_PAY_TIMEOUT_S"), 900)?,
+            view_refresh_every: seconds("LIVE_VIEW_REFRESH_S", var("LIVE_VIEW_REFRESH_S"), 300)?,
+            stats_grace: millis("LIVE_STATS_GRACE_MS", var("LIVE_STATS_GRACE_MS"), 10_000)?,
+            payment_secret: var("LIVE_PAYMENT_SANDBOX_SECRET"),
         })
     }
 }
@@ -122,6 +136,17 @@ fn millis(name: &str, value: Option<String>, default: u64) -> anyhow::Result<Dur
     let ms =
         value.map(|v| v.trim().parse::<u64>().with_context(|| format!("{name} must be milliseconds"))).transpose()?;
     Ok(Duration::from_millis(ms.unwrap_or(default)))
+}
+
+/// A positive whole number of seconds.
+fn seconds(name: &str, value: Option<String>, default: u64) -> anyhow::Result<Duration> {
+    match value {
+        None => Ok(Duration::from_secs(default)),
+        Some(text) => match text.trim().parse::<u64>() {
+            Ok(s) if s >= 1 => Ok(Duration::from_secs(s)),
+            _ => anyhow::bail!("{name} must be a whole number of seconds, at least 1, not {text:?}"),
+        },
+    }
 }
 
 /// A cap: a whole number of at least 1.
@@ -226,6 +251,17 @@ mod tests {
         assert_eq!(c.trusted_proxies, "127.0.0.1,10.0.0.0/8,::1".parse().unwrap());
         let err = config(&[("LIVE_TRUSTED_PROXIES", "127.0.0.1, nginx")]).unwrap_err();
         assert!(format!("{err:#}").contains("LIVE_TRUSTED_PROXIES"), "{err:#}");
+    }
+
+    #[test]
+    fn unpaid_orders_expire_after_fifteen_minutes_unless_configured() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.pay_timeout, Duration::from_secs(900));
+        assert_eq!(c.view_refresh_every, Duration::from_secs(300));
+        assert_eq!(config(&[("LIVE_ORDER_PAY_TIMEOUT_S", "5")]).unwrap().pay_timeout, Duration::from_secs(5));
+        for bad in ["0", "-5", "soon"] {
+            assert!(config(&[("LIVE_ORDER_PAY_TIMEOUT_S", bad)]).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -64,6 +64,12 @@ impl Keyspace {
         format!("{}:orders", self.room_prefix(live_id))
     }
 
+    /// Set while the room's order window holds everything Postgres has of the
+    /// last hour; missing (Redis lost it) means: rebuild the window first.
+    pub fn room_orders_built(&self, live_id: LiveId) -> String {
+        format!("{}:orders:built", self.room_prefix(live_id))
+    }
+
     /// The room's fan-out stream, read by every viewer's event stream.
     pub fn room_events(&self, live_id: LiveId) -> String {
         format!("{}live:{{{}}}:events", self.prefix, live_id)

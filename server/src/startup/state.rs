@@ -21,6 +21,7 @@ use crate::{
     links::{Beacons, Links},
     metrics::Metrics,
     orders::Orders,
+    payments::Payments,
 };
 
 #[derive(Clone, FromRef)]
@@ -33,6 +34,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub console: Arc<Console>,
     pub orders: Arc<Orders>,
+    /// Payments, for the providers' callbacks (paying goes through `orders`).
+    pub payments: Arc<Payments>,
     pub beacons: Arc<Beacons>,
     pub cache: Arc<RoomCache>,
     pub goods_cache: Arc<GoodsCache>,

@@ -1,21 +1,19 @@
 //! `LiveOrderStatisticProcessor`: the order stream's consumer group. Each
-//! order lands once in `live_order_stream` (whatever the redeliveries), in the
-//! room's last-hour sorted set (the dashboard's sliding window), and on the
-//! owner's event stream as one `order` notice per item.
+//! placed order is counted once ([`super::count`]: `live_order_stream`, and
+//! through it the view's rollup), enters the room's sliding window, and is
+//! told to the owner's event stream as one `order` notice per item; a paid,
+//! expired or cancelled order is told to the owner as such.
 
-use app::events::{OrderCreated, OrderEvent, OrderNotice, RoomEvent};
-use redis::AsyncCommands;
+use app::events::{OrderCreated, OrderEvent, OrderNotice, OrderStatusChanged, RoomEvent};
 use sqlx::PgPool;
 
+use super::{count, window};
 use crate::{
     error::Result,
     events::{Delivery, Fanout, Handler},
     startup::redis::Redis,
 };
 
-/// How long the room's sorted set keeps an order: the dashboard reads the
-/// last 60 s; the rest is for late readers.
-const WINDOW_KEPT_MS: i64 = 3_600_000;
 /// Per-item fan-out ids: `event_id * ITEM_IDS + index` stays unique per
 /// (event, item), so a redelivery is told once.
 const ITEM_IDS: i64 = 1_000_000;
@@ -28,20 +26,8 @@ pub struct LiveOrderStatisticProcessor {
 
 impl LiveOrderStatisticProcessor {
     async fn created(&self, event_id: i64, order: &OrderCreated) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO live_order_stream (order_sn, live_id, user_id, sku_id, order_quantity, amount_cents, ordered_at)
-             SELECT o.order_sn, o.live_id, o.user_id, i.sku_id, i.quantity, i.quantity * i.price_cents, o.created_at
-               FROM orders o JOIN order_items i ON i.order_id = o.id
-              WHERE o.order_sn = $1
-             ON CONFLICT (order_sn, sku_id) DO NOTHING",
-        )
-        .bind(&order.order_sn)
-        .execute(&self.db)
-        .await?;
-        let key = self.redis.keys.room_orders(order.live_id);
-        let mut conn = self.redis.conn.clone();
-        let _: () = conn.zadd(&key, &order.order_sn, order.time_ms).await?;
-        let _: () = conn.zrembyscore(&key, "-inf", order.time_ms - WINDOW_KEPT_MS).await?;
+        count::record(&self.db, &order.order_sn).await?;
+        window::add(&self.redis, order.live_id, &order.order_sn, order.time_ms).await?;
         for (index, item) in order.goods_items.iter().enumerate() {
             let notice = OrderNotice {
                 order_sn: order.order_sn.clone(),
@@ -54,6 +40,10 @@ impl LiveOrderStatisticProcessor {
         }
         Ok(())
     }
+
+    async fn changed(&self, event_id: i64, told: RoomEvent, change: &OrderStatusChanged) -> Result<()> {
+        self.fanout.publish(change.live_id, event_id * ITEM_IDS, &told).await
+    }
 }
 
 #[async_trait::async_trait]
@@ -63,8 +53,12 @@ impl Handler for LiveOrderStatisticProcessor {
 
     #[tracing::instrument(skip_all, fields(live_id = %delivery.live_id, event_id = delivery.event_id))]
     async fn handle(&self, delivery: &Delivery<OrderEvent>) -> Result<()> {
+        let id = delivery.event_id;
         match &delivery.event {
-            OrderEvent::Created(order) => self.created(delivery.event_id, order).await,
+            OrderEvent::Created(order) => self.created(id, order).await,
+            OrderEvent::Paid(c) => self.changed(id, RoomEvent::OrderPaid(c.clone()), c).await,
+            OrderEvent::Expired(c) => self.changed(id, RoomEvent::OrderExpired(c.clone()), c).await,
+            OrderEvent::Cancelled(c) => self.changed(id, RoomEvent::OrderCancelled(c.clone()), c).await,
         }
     }
 }

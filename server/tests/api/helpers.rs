@@ -236,6 +236,15 @@ impl TestApp {
             .map_or(0.0, |value| value.parse().unwrap())
     }
 
+    /// An unlabelled metric's value on `GET /metrics` (0 when absent).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self.get("/metrics").await.text().await.unwrap();
+        text.lines()
+            .find(|line| line.strip_prefix(name).is_some_and(|rest| rest.starts_with(' ')))
+            .and_then(|line| line.rsplit(' ').next())
+            .map_or(0.0, |value| value.parse().unwrap())
+    }
+
     /// The goods list's entry for one product.
     pub async fn listed_card(&self, live_id: i64, spu_id: i64) -> Option<Value> {
         let body: Value = self.get(&format!("/api/live/goods-list?live_id={live_id}")).await.json().await.unwrap();
