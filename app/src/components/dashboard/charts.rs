@@ -5,7 +5,7 @@
 //! any width while the text keeps its size (no `viewBox` scaling it down to
 //! nothing at 390 px). Each SVG is one image to assistive technology (its
 //! `aria-label` says what it shows) and comes with a visually hidden table of
-//! the same figures.
+//! the same figures (inside a hidden box: a table will not shrink to one pixel).
 
 use leptos::prelude::*;
 
@@ -81,10 +81,13 @@ pub fn OrdersPerSecondChart(
                             y=format!("{:.1}", baseline - h) height=format!("{h:.1}") rx="1"/>
                     }).collect_view()
                 }}
+                {move || (total() == 0).then(|| view! {
+                    <text class="tick" x="50%" y="70" text-anchor="middle">{t!(i18n, ops_empty)}</text>
+                })}
                 <text class="tick" x="0" y="132">{t!(i18n, ops_minute_ago)}</text>
                 <text class="tick" x="100%" y="132" text-anchor="end">{t!(i18n, ops_now)}</text>
             </svg>
-            <table class="sr-only">
+            <div class="sr-only"><table>
                 <caption>{t!(i18n, ops_table_caption)}</caption>
                 <thead><tr><th scope="col">{t!(i18n, col_time)}</th><th scope="col">{t!(i18n, col_orders)}</th></tr></thead>
                 <tbody>
@@ -97,7 +100,7 @@ pub fn OrdersPerSecondChart(
                         }).collect_view()
                     }}
                 </tbody>
-            </table>
+            </table></div>
         </figure>
     }
 }
@@ -141,7 +144,7 @@ pub fn SkuSalesChart(#[prop(into)] sales: Signal<Vec<SkuSales>>) -> impl IntoVie
                     </svg>
                 }.into_any()
             }}
-            <table class="sr-only">
+            <div class="sr-only"><table>
                 <caption>{t!(i18n, sku_chart_title)}</caption>
                 <thead>
                     <tr>
@@ -155,7 +158,7 @@ pub fn SkuSalesChart(#[prop(into)] sales: Signal<Vec<SkuSales>>) -> impl IntoVie
                         <tr><th scope="row">{sku_label(&sale, usize::MAX)}</th><td>{sale.total_sales}</td><td>{sale.uv}</td></tr>
                     }).collect_view()}
                 </tbody>
-            </table>
+            </table></div>
         </figure>
     }
 }

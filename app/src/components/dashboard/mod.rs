@@ -222,7 +222,7 @@ mod tests {
         }
         assert_eq!(html.matches("<rect ").count(), WINDOW_SECONDS + 2, "60 seconds and two SKU bars");
         assert_eq!(html.matches(r#"role="img""#).count(), 2);
-        assert!(html.contains(r#"class="sr-only""#));
+        assert_eq!(html.matches(r#"<div class="sr-only"><table>"#).count(), 2, "a hidden table per chart");
         assert!(html.contains("¥1,234.56"), "GMV in yuan from cents");
         assert!(html.contains("冻干咖啡粉 24 颗装 · 经典美式 24 颗"), "SKU label is title and spec");
     }
