@@ -1,7 +1,7 @@
 //! What people see and call: the pages, their components and server
 //! functions, the DTOs both sides share, and the i18n layer.
 //!
-//! - [`ids`], [`model`], [`money`]: shared types, parsed once; price formatting.
+//! - [`ids`], [`model`], [`money`], [`clock`]: shared types, parsed once; price and time formatting.
 //! - [`events`]: the closed lists of room and order events, their payloads and wire form.
 //! - [`ports`] (server only): the traits `server` implements and provides.
 //! - [`rooms`], [`console`], [`checkout`], [`live_center`]: server functions,
@@ -16,6 +16,7 @@
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod checkout;
+pub mod clock;
 pub mod components;
 pub mod console;
 pub mod deep_link;
@@ -33,6 +34,8 @@ pub mod ports;
 pub mod reason;
 pub mod rooms;
 pub mod session;
+#[cfg(test)]
+mod ssr_render;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
@@ -46,7 +49,7 @@ use crate::{
     i18n::I18nContextProvider,
     pages::{
         console::ConsolePage, console_room::ConsoleRoomPage, goods::GoodsDetailPage, home::HomePage, login::LoginPage,
-        not_found::NotFound, room::RoomPage,
+        not_found::NotFound, orders::OrdersPage, room::RoomPage,
     },
 };
 
@@ -92,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/app/goods_detail") view=GoodsDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("/console") view=ConsolePage ssr=SsrMode::Async/>
                     <Route path=path!("/console/live/:live_id") view=ConsoleRoomPage ssr=SsrMode::Async/>
+                    <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
                 </Routes>
             </Router>
         </I18nContextProvider>

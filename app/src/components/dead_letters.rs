@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    components::dashboard::DEAD_LETTERS_ANCHOR,
     console::{get_dead_letters, RetryDeadLetters},
     i18n::*,
     ids::LiveId,
@@ -16,7 +17,7 @@ pub fn DeadLetters(live_id: LiveId) -> impl IntoView {
     let retry = ServerAction::<RetryDeadLetters>::new();
     let rows = Resource::new(move || retry.version().get(), move |_| get_dead_letters(live_id));
     view! {
-        <section class="panel" data-testid="dead-letters">
+        <section class="panel" id=DEAD_LETTERS_ANCHOR data-testid="dead-letters">
             <h2>{t!(i18n, dead_letters)}</h2>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

@@ -1,8 +1,10 @@
-//! The top bar: the brand, linking home, and the language switch.
+//! The top bar: the brand, linking home, "my orders" for a signed-in user,
+//! the console, and the language switch.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
-use crate::i18n::*;
+use crate::{i18n::*, session::current_user};
 
 #[component]
 pub fn TopBar() -> impl IntoView {
@@ -14,6 +16,10 @@ pub fn TopBar() -> impl IntoView {
         };
         i18n.set_locale(next);
     };
+    // Signing in or out lands on another page: re-reading on every
+    // navigation keeps the bar in step without a reload.
+    let path = use_location().pathname;
+    let user = Resource::new(move || path.get(), |_| current_user());
     view! {
         <header class="topbar">
             <a class="brand" href="/">
@@ -21,6 +27,13 @@ pub fn TopBar() -> impl IntoView {
                 <span>{t!(i18n, app_name)}</span>
             </a>
             <nav class="nav">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    matches!(user.await, Ok(Some(_))).then(|| view! {
+                        <a class="nav-link" href="/orders" data-testid="nav-orders">{t!(i18n, nav_orders)}</a>
+                    })
+                })}
+            </Transition>
             <a class="nav-link" href="/console" data-testid="nav-console">{t!(i18n, nav_console)}</a>
             <button
                 class="lang-switch"

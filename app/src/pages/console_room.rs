@@ -1,11 +1,14 @@
-//! `/console/live/{live_id}`: what the room shows, in order; add, remove and
-//! move products, mark the one being presented, and edit stock.
+//! `/console/live/{live_id}`: the room's live center (the dashboard), what
+//! the room shows, in order; add, remove and move products, mark the one
+//! being presented, and edit stock; then the room's sync failures and dead
+//! letters, which the dashboard links to.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
     components::{
+        dashboard::{DashboardPanel, SYNC_FAILURES_ANCHOR},
         dead_letters::DeadLetters,
         notice::{action_error, ErrorNotice},
     },
@@ -17,7 +20,7 @@ use crate::{
     i18n::*,
     ids::LiveId,
     locale::price_style,
-    model::ConsoleRoom,
+    model::{ConsoleRoom, Room},
     money::format_price,
     pages::console::ConsoleGate,
 };
@@ -73,8 +76,16 @@ pub fn ConsoleRoomPage() -> impl IntoView {
                             let next = live_id().map(|id| format!("/console/live/{id}")).unwrap_or_else(|| "/console".into());
                             view! { <ConsoleGate error next/> }.into_any()
                         }
-                        Ok(room) => view! { <RoomConsole room bind unbind moved explain stock sale end/> }.into_any(),
+                        Ok(room) => view! { <RoomHeader room=room.room end/> }.into_any(),
                     }
+                })}
+            </Suspense>
+            // Between the header and the goods, and outside their Suspense:
+            // it does not re-render (nor reconnect) when a goods action re-reads the room.
+            {move || live_id().map(|id| view! { <DashboardPanel live_id=id/> })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    data.await.ok().map(|room| view! { <RoomGoods room bind unbind moved explain stock sale/> })
                 })}
             </Suspense>
             <ErrorNotice error=latest_error/>
@@ -83,23 +94,11 @@ pub fn ConsoleRoomPage() -> impl IntoView {
     }
 }
 
+/// The room's title, a link to the viewer room, and "end live" (or "ended").
 #[component]
-fn RoomConsole(
-    room: ConsoleRoom,
-    bind: ServerAction<BindGoods>,
-    unbind: ServerAction<UnbindGoods>,
-    moved: ServerAction<MoveGoods>,
-    explain: ServerAction<ExplainGoods>,
-    stock: ServerAction<SetSkuStock>,
-    sale: ServerAction<SetSkuSale>,
-    end: ServerAction<EndRoom>,
-) -> impl IntoView {
+fn RoomHeader(room: Room, end: ServerAction<EndRoom>) -> impl IntoView {
     let i18n = use_i18n();
-    let ConsoleRoom { room, bound, catalog } = room;
     let live_id = room.live_id;
-    let bound_ids: Vec<_> = bound.iter().map(|c| c.spu_id).collect();
-    let available: Vec<_> = catalog.iter().filter(|s| !bound_ids.contains(&s.spu_id)).cloned().collect();
-    let count = bound.len();
     view! {
         <header class="console-head">
             <a class="link" href="/console">{t!(i18n, back_to_console)}</a>
@@ -116,6 +115,26 @@ fn RoomConsole(
                 view! { <span class="state ended" data-testid="room-ended">{t!(i18n, ended_badge)}</span> }.into_any()
             }}
         </header>
+    }
+}
+
+#[component]
+fn RoomGoods(
+    room: ConsoleRoom,
+    bind: ServerAction<BindGoods>,
+    unbind: ServerAction<UnbindGoods>,
+    moved: ServerAction<MoveGoods>,
+    explain: ServerAction<ExplainGoods>,
+    stock: ServerAction<SetSkuStock>,
+    sale: ServerAction<SetSkuSale>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let ConsoleRoom { room, bound, catalog } = room;
+    let live_id = room.live_id;
+    let bound_ids: Vec<_> = bound.iter().map(|c| c.spu_id).collect();
+    let available: Vec<_> = catalog.iter().filter(|s| !bound_ids.contains(&s.spu_id)).cloned().collect();
+    let count = bound.len();
+    view! {
         <section class="panel">
             <h2>{t!(i18n, bound_goods)}</h2>
             {(count == 0).then(|| view! { <p class="empty">{t!(i18n, no_bound)}</p> })}
@@ -220,7 +239,7 @@ fn SyncFailures(live_id: LiveId) -> impl IntoView {
     let retry = ServerAction::<RetrySyncFailure>::new();
     let rows = Resource::new(move || retry.version().get(), move |_| get_sync_failures(live_id));
     view! {
-        <section class="panel" data-testid="sync-failures">
+        <section class="panel" id=SYNC_FAILURES_ANCHOR data-testid="sync-failures">
             <h2>{t!(i18n, sync_failures)}</h2>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {

@@ -2,6 +2,8 @@
 //! the web goods page, the Universal Link / App Link target when the app is
 //! not installed. Server-rendered with its data; SKU picker, live stock and
 //! price; it keeps the live-room parameters for the order and records a view.
+//! Once an order is placed it shows the order's status with "Pay" (the
+//! sandbox provider) and "Cancel", and links to "my orders".
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,7 +11,11 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     checkout::PlaceOrder,
-    components::{countdown::Countdown, notice::ErrorNotice},
+    components::{
+        countdown::Countdown,
+        notice::ErrorNotice,
+        order_actions::{OrderActions, TrackedOrder},
+    },
     deep_link::{valid_trace_id, valid_tracking_code},
     error::AppError,
     i18n::*,
@@ -48,6 +54,14 @@ pub fn GoodsDetailPage() -> impl IntoView {
         }
     };
     let place = ServerAction::<PlaceOrder>::new();
+    // Held here, above the product view that re-renders after an order (its
+    // stock changed), so a payment under way survives that.
+    let placed = TrackedOrder::new(None);
+    Effect::new(move |_| {
+        if let Some(Ok(receipt)) = place.value().get() {
+            placed.show(receipt);
+        }
+    });
     let live = move || query.read().get("live_id").and_then(|s| s.parse::<LiveId>().ok());
     let data = Resource::new(
         move || (spu_id(), live(), place.version().get()),
@@ -62,7 +76,7 @@ pub fn GoodsDetailPage() -> impl IntoView {
         <Suspense fallback=move || view! { <p class="empty">{t!(i18n, loading)}</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(Some(Some(page))) => view! { <Goods page source=source() place/> }.into_any(),
+                    Ok(Some(Some(page))) => view! { <Goods page source=source() place placed/> }.into_any(),
                     Ok(Some(None)) => {
                         set_status(404);
                         view! { <Problem message=t_string!(i18n, goods_not_found)/> }.into_any()
@@ -93,7 +107,7 @@ fn Problem(message: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>) -> impl IntoView {
+fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>, placed: TrackedOrder) -> impl IntoView {
     let i18n = use_i18n();
     let GoodsPage { goods, links, sales } = page;
     let sales = StoredValue::new(sales);
@@ -210,9 +224,12 @@ fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>) -
                 </Suspense>
                 {move || place.value().get().map(|result| match result {
                     Ok(receipt) => view! {
-                        <p class="success-banner" role="status" data-testid="order-placed">
+                        <p class="success-banner" role="status" data-testid="order-placed"
+                            data-order-sn=receipt.order_sn.clone() data-total-cents=receipt.total_cents.to_string()>
                             {t_string!(i18n, order_placed, sn = receipt.order_sn.clone()).to_string()}
                         </p>
+                        <OrderActions tracked=placed/>
+                        <a class="link" href="/orders" data-testid="my-orders-link">{t!(i18n, view_my_orders)}</a>
                     }.into_any(),
                     Err(error) => view! { <ErrorNotice error=Signal::derive(move || Some(error.clone()))/> }.into_any(),
                 })}

@@ -6,4 +6,5 @@ pub mod goods;
 pub mod home;
 pub mod login;
 pub mod not_found;
+pub mod orders;
 pub mod room;
