@@ -20,6 +20,19 @@ pub fn now_ms() -> i64 {
     }
 }
 
+/// The time now, as a signal that ticks every second in the browser (and
+/// stops with its owner); fixed at render time on the server.
+pub fn ticking_now() -> RwSignal<i64> {
+    let now = RwSignal::new(now_ms());
+    #[cfg(feature = "hydrate")]
+    {
+        if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    now
+}
+
 /// `mm:ss`, or `h:mm:ss` from an hour on; rounded up so 0.2 s left shows 00:01.
 pub fn format_left(ms: i64) -> String {
     let secs = (ms.max(0) + 999) / 1000;
@@ -34,13 +47,7 @@ pub fn format_left(ms: i64) -> String {
 #[component]
 pub fn Countdown(starts_at_ms: i64) -> impl IntoView {
     let i18n = use_i18n();
-    let now = RwSignal::new(now_ms());
-    #[cfg(feature = "hydrate")]
-    {
-        if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1)) {
-            on_cleanup(move || handle.clear());
-        }
-    }
+    let now = ticking_now();
     move || {
         let left = starts_at_ms - now.get();
         (left > 0).then(|| {

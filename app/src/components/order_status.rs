@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 
 use crate::{
-    components::countdown::{format_left, now_ms},
+    components::countdown::{format_left, ticking_now},
     i18n::*,
     model::OrderStatus,
 };
@@ -34,13 +34,7 @@ pub fn StatusBadge(status: OrderStatus) -> impl IntoView {
 #[component]
 pub fn PayBy(pay_by_ms: i64) -> impl IntoView {
     let i18n = use_i18n();
-    let now = RwSignal::new(now_ms());
-    #[cfg(feature = "hydrate")]
-    {
-        if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), std::time::Duration::from_secs(1)) {
-            on_cleanup(move || handle.clear());
-        }
-    }
+    let now = ticking_now();
     move || {
         let left = pay_by_ms - now.get();
         let text = if left > 0 {

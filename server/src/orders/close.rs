@@ -17,6 +17,7 @@ use app::{
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
+use super::Quantity;
 use crate::{
     cache::GoodsCache,
     error::Result,
@@ -96,15 +97,10 @@ pub async fn close(conn: &mut PgConnection, order_id: i64, how: Closing) -> Resu
             .await?;
     let mut changed = Vec::with_capacity(items.len());
     for (sku, spu, quantity) in items {
-        let left: i32 =
-            sqlx::query_scalar("UPDATE skus SET stock = stock + $2, updated_at = now() WHERE id = $1 RETURNING stock")
-                .bind(sku)
-                .bind(quantity)
-                .fetch_one(&mut *conn)
-                .await?;
         let spu = SpuId::new(spu).map_err(anyhow::Error::from)?;
         let sku = SkuId::new(sku).map_err(anyhow::Error::from)?;
-        changed.push((spu, sku, i64::from(left)));
+        let quantity = Quantity::try_from(quantity).map_err(anyhow::Error::from)?;
+        changed.push((spu, sku, stock::give_back(&mut *conn, sku, quantity).await?));
     }
     let rooms = stock::announce(&mut *conn, &changed).await?;
     let live_id = order.live_id;

@@ -18,11 +18,7 @@ pub async fn lock_owned_room(conn: &mut PgConnection, live_id: LiveId, user: Use
             .bind(live_id.get())
             .fetch_optional(conn)
             .await?;
-    match owner {
-        None => Err(AppError::not_found("live room").into()),
-        Some(owner) if owner != user.get() => Err(AppError::forbidden().into()),
-        Some(_) => Ok(()),
-    }
+    owned_by(owner, user)
 }
 
 /// Checks, without a lock, that `user` owns the room (for reads such as the
@@ -32,6 +28,11 @@ pub async fn check_owner(db: &PgPool, live_id: LiveId, user: UserId) -> Result<(
         .bind(live_id.get())
         .fetch_optional(db)
         .await?;
+    owned_by(owner, user)
+}
+
+/// The verdict on a room's owner as read (`None`: no such room).
+fn owned_by(owner: Option<i64>, user: UserId) -> Result<()> {
     match owner {
         None => Err(AppError::not_found("live room").into()),
         Some(owner) if owner != user.get() => Err(AppError::forbidden().into()),

@@ -13,5 +13,5 @@ mod reserve;
 
 pub use gate::Gate;
 pub use reconcile::{reconcile, Drift, Reconciler};
-pub use record::{announce, bound_skus, set, skus_of, take};
+pub use record::{announce, bound_skus, give_back, set, skus_of, take};
 pub use reserve::{Hold, Recovery, StockGate};

@@ -76,6 +76,17 @@ pub async fn take(conn: &mut PgConnection, sku_id: SkuId, qty: Quantity) -> Resu
     Ok(left.map(i64::from))
 }
 
+/// Gives back `qty` of `sku_id` (an order that closed unpaid); the stock now.
+pub async fn give_back(conn: &mut PgConnection, sku_id: SkuId, qty: Quantity) -> Result<i64> {
+    let stock: i32 =
+        sqlx::query_scalar("UPDATE skus SET stock = stock + $2, updated_at = now() WHERE id = $1 RETURNING stock")
+            .bind(sku_id.get())
+            .bind(qty.get())
+            .fetch_one(conn)
+            .await?;
+    Ok(i64::from(stock))
+}
+
 /// Sets a SKU's stock (its product's owner only); every room showing the
 /// product is told. Returns the SKU and the rooms that were told.
 pub async fn set(
