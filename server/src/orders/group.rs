@@ -126,7 +126,9 @@ impl Coalescer {
                 let group: Vec<Ticket> = {
                     let mut waiting = lane.waiting.lock().expect("lock poisoned");
                     let take = waiting.len().min(MAX_GROUP);
-                    waiting.drain(..take).collect()
+                    // A caller that gave up (its deadline passed) is not committed
+                    // for: its hold is settled by XID, as if it never reached here.
+                    waiting.drain(..take).filter(|ticket| !ticket.answer.is_closed()).collect()
                 };
                 if group.is_empty() {
                     break;
