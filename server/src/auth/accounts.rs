@@ -10,7 +10,7 @@ use app::{
     ids::UserId,
     model::{AuthReply, Role, SessionUser},
 };
-use moka::sync::Cache;
+use moka::future::Cache;
 use sqlx::PgPool;
 
 use super::{
@@ -119,16 +119,13 @@ impl Accounts {
 
     pub async fn logout(&self, token: &str) -> Result<()> {
         session::delete(&self.db, token).await?;
-        self.sessions.invalidate(token);
+        self.sessions.invalidate(token).await;
         Ok(())
     }
 
+    /// Whose token this is (a viewer's taps that arrive together read it once).
     pub async fn user(&self, token: &str) -> Result<Option<SessionUser>> {
-        if let Some(known) = self.sessions.get(token) {
-            return Ok(known);
-        }
-        let user = session::user(&self.db, token).await?;
-        self.sessions.insert(token.to_owned(), user.clone());
-        Ok(user)
+        let load = session::user(&self.db, token);
+        self.sessions.try_get_with_by_ref(token, load).await.map_err(crate::error::Error::shared)
     }
 }

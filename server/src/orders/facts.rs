@@ -18,11 +18,15 @@ use app::{
     model::RoomStatus,
 };
 use chrono::Utc;
-use moka::sync::Cache;
+use moka::future::Cache;
 use sqlx::PgPool;
 
 use super::{request::ValidOrder, sales::SaleRule};
-use crate::{error::Result, goods::SkuRow, rooms, stock};
+use crate::{
+    error::{Error, Result},
+    goods::SkuRow,
+    rooms, stock,
+};
 
 /// The contract's second: a sale edit or a room's end is seen by every
 /// process within it.
@@ -74,29 +78,24 @@ impl SaleFacts {
         Self { db, cache }
     }
 
-    /// The facts for this order's room and SKUs, read from Postgres about
-    /// once per `FACTS_TTL` (misses that arrive together may each read).
+    /// The facts for this order's room and SKUs, read from Postgres at most
+    /// once per `FACTS_TTL` (misses that arrive together wait for one read).
     pub async fn of(&self, order: &ValidOrder) -> Result<Arc<Facts>> {
         let live_id = order.request.live_id;
         let mut skus = order.sku_ids();
         skus.sort_unstable();
-        let key = (live_id, skus);
-        if let Some(hit) = self.cache.get(&key) {
-            return Ok(hit);
-        }
-        let facts = Arc::new(self.load(live_id, &key.1).await?);
-        self.cache.insert(key, facts.clone());
-        Ok(facts)
+        let load = self.load(live_id, skus.clone());
+        self.cache.try_get_with((live_id, skus), load).await.map_err(Error::shared)
     }
 
-    async fn load(&self, live_id: LiveId, skus: &[SkuId]) -> Result<Facts> {
+    async fn load(&self, live_id: LiveId, skus: Vec<SkuId>) -> Result<Arc<Facts>> {
         let status = rooms::status(&mut *self.db.acquire().await?, live_id).await?;
         if status != Some(RoomStatus::Live) {
-            return Ok(Facts { status, skus: Vec::new(), rules: Vec::new() });
+            return Ok(Arc::new(Facts { status, skus: Vec::new(), rules: Vec::new() }));
         }
-        let bound = stock::bound_skus(&self.db, live_id, skus).await?;
-        let rules = super::sales::rules_of(&self.db, live_id, skus).await?;
-        Ok(Facts { status, skus: bound, rules })
+        let bound = stock::bound_skus(&self.db, live_id, &skus).await?;
+        let rules = super::sales::rules_of(&self.db, live_id, &skus).await?;
+        Ok(Arc::new(Facts { status, skus: bound, rules }))
     }
 
     /// A streamer changed what the room sells or how: forget its facts here.

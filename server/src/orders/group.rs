@@ -29,6 +29,7 @@ use chrono::{DateTime, Utc};
 use moka::sync::Cache;
 use sqlx::{PgConnection, PgPool};
 use tokio::sync::oneshot;
+use tracing::Instrument;
 
 use super::{
     commit::{commit, Attempt, Committed, Failed, NewOrder},
@@ -134,7 +135,9 @@ impl Coalescer {
                     break;
                 }
                 let (db, faults) = (self.db.clone(), self.faults.clone());
-                if tokio::spawn(run(db, faults, group)).await.is_err() {
+                // In the caller's span: a lone order's commit shows in its own trace.
+                let run = run(db, faults, group).instrument(tracing::Span::current());
+                if tokio::spawn(run).await.is_err() {
                     tracing::error!("a coalesced commit panicked; its attempts are settled by XID");
                 }
             }

@@ -164,7 +164,7 @@ impl Orders {
         let order = request::validate(request)?;
         // Sold out a moment ago here: unless this key was used before (its
         // order, if any, is the answer), nothing else needs asking.
-        if self.stock.flagged_sold_out(order.request.live_id, order.sku_ids()) {
+        if self.stock.flagged_sold_out(order.request.live_id, &order.items) {
             match self.claims.used(user, key).await {
                 Ok(false) => return Err(AppError::SoldOut.into()),
                 Ok(true) => {}

@@ -99,8 +99,8 @@ impl StockGate {
     /// second and no stock came back since (as far as this process knows):
     /// the order is sold out without asking Redis or Postgres. Never while
     /// Postgres decides alone.
-    pub fn flagged_sold_out(&self, live_id: LiveId, skus: impl IntoIterator<Item = SkuId>) -> bool {
-        !self.is_degraded() && self.sold_out.any(live_id, skus)
+    pub fn flagged_sold_out(&self, live_id: LiveId, items: &[(SkuId, Quantity)]) -> bool {
+        !self.is_degraded() && self.sold_out.refuses(live_id, items)
     }
 
     /// Corrects one room's counters (all bound SKUs, or `only`) and counts the drift.
@@ -169,8 +169,8 @@ impl StockGate {
         for _ in 0..2 {
             match self.gate.reserve(live_id, xid, items, Utc::now().timestamp_millis()).await {
                 Ok(Reserve::Reserved) => return Ok(()),
-                Ok(Reserve::SoldOut(sku)) => {
-                    self.sold_out.raise(live_id, sku);
+                Ok(Reserve::SoldOut(sku, left)) => {
+                    self.sold_out.raise(live_id, sku, left);
                     return Err(AppError::SoldOut.into());
                 }
                 Ok(Reserve::Missing(_)) => {
