@@ -17,32 +17,36 @@ cd "$ROOT"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
 step() { printf '\n\033[1;34m== %s\033[0m\n' "$*" >&2; }
 
-# ---- tools: wrk and brotli from Debian, pgbench with the Postgres client ----
+# ---- tools: wrk, brotli, jq from Debian; pgbench comes with the Postgres client ----
 missing=()
 command -v wrk >/dev/null || missing+=(wrk)
 command -v brotli >/dev/null || missing+=(brotli)
 command -v pgbench >/dev/null || missing+=(postgresql-client)
+command -v jq >/dev/null || missing+=(jq)
 if ((${#missing[@]})); then
   step "installing ${missing[*]} (apt-get)"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get install -y "${missing[@]}" || { $SUDO apt-get update && $SUDO apt-get install -y "${missing[@]}"; }
 fi
-# cargo-leptos, wasm-bindgen, wasm-opt, Chromium, and Postgres/Redis running.
-"$ROOT/scripts/setup.sh" >&2
 
 # ---- builds (not part of the measured time) ----
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  # cargo-leptos, wasm-bindgen, wasm-opt, Chromium, and Postgres/Redis running.
+  "$ROOT/scripts/setup.sh" >&2
   step "release build: cargo leptos build --release"
   cargo leptos build --release >&2
+  step "bench binary: cargo bench -p server --bench flash_sale --no-run"
+  # The compile-time variable cargo-leptos gives the server (the only one its
+  # code reads), so the bench reuses the server library instead of rebuilding it.
+  BENCH_BIN=$(LEPTOS_OUTPUT_NAME=live-commerce cargo bench -p server --bench flash_sale --no-run --message-format=json-render-diagnostics \
+    | jq -r 'select(.executable != null and .target.name == "flash_sale") | .executable' | tail -n1 || true)
+else
+  # The newest bench binary and the existing target/release/server and target/site.
+  BENCH_BIN=$(ls -t "$ROOT"/target/release/deps/flash_sale-* 2>/dev/null | grep -v '\.d$' | head -n1 || true)
 fi
-step "bench binary: cargo bench -p server --bench flash_sale --no-run"
-# The same compile-time variables cargo-leptos gives the server, so the bench
-# build reuses its artifacts instead of rebuilding the server library.
-export LEPTOS_OUTPUT_NAME=live-commerce LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg
-BENCH_BIN=$(cargo bench -p server --bench flash_sale --no-run --message-format=json \
-  | jq -r 'select(.executable != null and .target.name == "flash_sale") | .executable' | tail -n1)
-[ -x "$BENCH_BIN" ] || { echo "no bench binary built" >&2; exit 1; }
+[ -n "$BENCH_BIN" ] && [ -x "$BENCH_BIN" ] || { echo "no bench binary: run without BENCH_SKIP_BUILD" >&2; exit 1; }
+[ -x "$ROOT/target/release/server" ] || { echo "no target/release/server: run without BENCH_SKIP_BUILD" >&2; exit 1; }
 
 # ---- a fresh stack ----
 DB="live_commerce_bench_$$"
