@@ -846,9 +846,9 @@ fn fmt_rate(x: f64) -> String {
     if x.is_nan() {
         "n/a".into()
     } else if x >= 100.0 {
-        format!("{:.0}", x)
+        format!("{x:.0}")
     } else {
-        format!("{:.1}", x)
+        format!("{x:.1}")
     }
 }
 
@@ -1058,7 +1058,7 @@ async fn main() {
         ratio(h, b)
     );
     let (h, b) = (med(&room, p99), med(&room_base, p99));
-    println!("| 4b | SSR room page p99 latency, 64 conns | {:.1} ms | {:.1} ms | {} | – | – |", h, b, ratio(h, b));
+    println!("| 4b | SSR room page p99 latency, 64 conns | {h:.1} ms | {b:.1} ms | {} | – | – |", ratio(h, b));
     let kb = |n: usize| n as f64 / 1024.0;
     if bundle.gzip == 0 {
         println!("| 5 | room page wasm + js, gzip (raw / brotli) | n/a (site not built) | budget 200 KB gzip | – | ≤ 200 KB | – |");
@@ -1076,8 +1076,7 @@ async fn main() {
         Ok(v) => {
             let p50 = v["first_tap_ms_p50"].as_f64().unwrap_or(f64::NAN);
             println!(
-                "| 6 | phone first tap p50 | {:.0} ms | target 3000 ms | {:.2}x of target | ≤ 3000 ms | {} |",
-                p50,
+                "| 6 | phone first tap p50 | {p50:.0} ms | target 3000 ms | {:.2}x of target | ≤ 3000 ms | {} |",
                 p50 / 3000.0,
                 yes(p50 <= 3000.0)
             );
