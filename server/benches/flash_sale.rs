@@ -217,8 +217,8 @@ async fn seed(env: &Env, client: &reqwest::Client, db: &PgPool) -> Fixture {
         "INSERT INTO sessions (token_hash, user_id, expires_at)
          SELECT h, u, now() + interval '1 day' FROM UNNEST($1::BYTEA[], $2::BIGINT[]) AS t(h, u)",
     )
-    .bind(&hashes)
-    .bind(&ids)
+    .bind(hashes)
+    .bind(ids)
     .execute(db)
     .await
     .expect("bench sessions");
@@ -329,7 +329,7 @@ async fn run_wrk(env: &Env, url: &str, conns: u32, count: &str, args: &[String],
     let out = Command::new("wrk")
         .args(["-t2", &format!("-c{conns}"), &format!("-d{seconds}s"), "--timeout", "5s", "-s", &env.wrk_script(), url])
         .arg("--")
-        .args(&args)
+        .args(args)
         .output()
         .await
         .expect("wrk (scripts/bench.sh installs it)");
@@ -466,7 +466,7 @@ fn percentile_ms(xs: &[Duration], p: f64) -> f64 {
 
 /// Reads the room's event stream, stamping each event when its bytes arrive.
 async fn read_events(client: reqwest::Client, url: String, tx: mpsc::UnboundedSender<(String, Value, Instant)>) {
-    let answer = client.get(&url).header("Accept", "text/event-stream").send().await.expect("event stream");
+    let answer = client.get(url).header("Accept", "text/event-stream").send().await.expect("event stream");
     assert!(answer.status().is_success(), "event stream answered {}", answer.status());
     let _ = tx.send(("open".into(), Value::Null, Instant::now()));
     let mut stream = answer.bytes_stream();
@@ -757,7 +757,7 @@ async fn bundle(env: &Env, client: &reqwest::Client, room_html: &str) -> Bundle 
     if contents.is_empty() {
         // Nothing named in the page: every wasm and js file of the built site.
         let dir = env.root.join("target/site/pkg");
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.ends_with(".js") || name.ends_with(".wasm") {
                 contents.push(std::fs::read(entry.path()).expect("pkg file"));
@@ -781,7 +781,7 @@ async fn first_tap(env: &Env, room_path: &str) -> Result<Value, String> {
         return Err("n/a (script missing)".into());
     }
     let run = Command::new("node")
-        .arg(&script)
+        .arg(script)
         .args([env.base.as_str(), room_path, &env.tap_runs.to_string()])
         .current_dir(&env.root)
         .kill_on_drop(true)
