@@ -1,0 +1,142 @@
+// How long a viewer on a slow phone waits before the room answers a tap.
+//
+//   node end2end/bench/first-tap.mjs <base_url> <room_path> [runs]
+//   e.g. node end2end/bench/first-tap.mjs http://127.0.0.1:3000 /live/1 5
+//
+// Each run opens the room in a fresh browser context (cold cache) emulating a
+// Pixel 5 on Chrome DevTools' "Slow 4G" preset with the CPU slowed 4x, and
+// taps the card tray's toggle from the moment it is on screen until a tap is
+// handled (its `aria-expanded` flips, which only the hydrated page does).
+// first_tap_ms is measured in the page, from navigation start to that flip.
+// Then the same context opens the room again: the warm (second) visit.
+// Prints one JSON line:
+//   {"first_tap_ms_p50", "runs", "transferred_bytes", "warm_first_tap_ms", ...}
+// transferred_bytes is what the first run's page took over the wire (median
+// over runs), headers included, as Chromium counts it.
+import { createRequire } from "node:module";
+
+// playwright-core comes with the end2end packages (`npm ci` in end2end/).
+const require = createRequire(new URL("../package.json", import.meta.url));
+const { chromium, devices } = require("playwright-core");
+
+const [baseUrl, roomPath, runsArg] = process.argv.slice(2);
+if (!baseUrl || !roomPath) {
+  console.error("usage: node end2end/bench/first-tap.mjs <base_url> <room_path e.g. /live/1> [runs]");
+  process.exit(2);
+}
+const runs = Number(runsArg ?? 5);
+const url = new URL(roomPath, baseUrl).toString();
+
+// The flags playwright.config.ts gives Debian's Chromium.
+const chromiumArgs = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+// Chrome DevTools' "Slow 4G" preset (throughput in bytes per second).
+const SLOW_4G = {
+  offline: false,
+  latency: 150 * 3.75,
+  downloadThroughput: ((1.6 * 1024 * 1024) / 8) * 0.9,
+  uploadThroughput: ((750 * 1024) / 8) * 0.9,
+};
+const CPU_SLOWDOWN = 4;
+const TOGGLE = '[data-testid="tray-toggle"]';
+const GIVE_UP_MS = 60_000;
+
+// Runs in the page before its own scripts: notes when the toggle's
+// `aria-expanded` first changes, on the page's clock (0 = navigation start).
+function watchToggle(selector) {
+  window.__firstTap = null;
+  const watch = () => {
+    const toggle = document.querySelector(selector);
+    if (!toggle) return;
+    const initial = toggle.getAttribute("aria-expanded");
+    new MutationObserver(() => {
+      if (window.__firstTap === null && toggle.getAttribute("aria-expanded") !== initial) {
+        window.__firstTap = performance.now();
+      }
+    }).observe(toggle, { attributes: true, attributeFilter: ["aria-expanded"] });
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
+  else watch();
+}
+
+async function throttle(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", SLOW_4G);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
+  let bytes = 0;
+  cdp.on("Network.loadingFinished", (event) => {
+    bytes += event.encodedDataLength;
+  });
+  return { bytes: () => bytes, reset: () => (bytes = 0) };
+}
+
+// Opens the room and taps until a tap is handled; returns its time from navigation start.
+async function firstTap(page) {
+  await page.goto(url, { waitUntil: "commit" });
+  const toggle = page.locator(TOGGLE);
+  await toggle.waitFor({ state: "visible", timeout: GIVE_UP_MS });
+  const box = await toggle.boundingBox();
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  const started = Date.now();
+  for (;;) {
+    const handled = await page.evaluate(() => window.__firstTap);
+    if (handled !== null) return Math.round(handled);
+    if (Date.now() - started > GIVE_UP_MS) throw new Error(`no tap was handled within ${GIVE_UP_MS} ms`);
+    await page.touchscreen.tap(x, y);
+    await page.waitForTimeout(25);
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
+};
+
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+const taps = [];
+const transferred = [];
+let warm = null;
+try {
+  for (let run = 0; run < runs; run += 1) {
+    const { defaultBrowserType: _, ...pixel5 } = devices["Pixel 5"];
+    const context = await browser.newContext({ ...pixel5, locale: "zh-CN" });
+    await context.addInitScript(watchToggle, TOGGLE);
+    const page = await context.newPage();
+    const network = await throttle(context, page);
+    taps.push(await firstTap(page));
+    transferred.push(network.bytes());
+    if (run === 0) {
+      // The second visit: the same context, so the bundle comes from the cache.
+      network.reset();
+      const tapMs = await firstTap(page);
+      warm = { tapMs, bytes: network.bytes() };
+    }
+    await context.close();
+  }
+} finally {
+  await browser.close();
+}
+
+console.log(
+  JSON.stringify({
+    first_tap_ms_p50: median(taps),
+    runs: taps,
+    transferred_bytes: median(transferred),
+    warm_first_tap_ms: warm?.tapMs ?? null,
+    warm_transferred_bytes: warm?.bytes ?? null,
+    device: "Pixel 5",
+    network: "Slow 4G",
+    cpu_slowdown: CPU_SLOWDOWN,
+    url,
+  }),
+);
