@@ -294,6 +294,9 @@ async fn over_limits(
         .collect())
 }
 
+/// An inserted order: id, XID, order number, created, pay by.
+type InsertedRow = (i64, String, String, DateTime<Utc>, DateTime<Utc>);
+
 /// Inserts the orders, their items and their events; the committed orders by XID.
 async fn insert_orders(
     conn: &mut PgConnection,
@@ -309,7 +312,7 @@ async fn insert_orders(
     let keys: Vec<&str> = kept.iter().map(|a| a.key.as_str()).collect();
     let hashes: Vec<&str> = kept.iter().map(|a| a.order.fingerprint.as_str()).collect();
     // An idempotency key taken meanwhile fails the statement: one by one then.
-    let rows: Vec<(i64, String, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
+    let rows: Vec<InsertedRow> = sqlx::query_as(
         "INSERT INTO orders (order_sn, xid, user_id, live_id, tracking_code, trace_id, total_cents, idempotency_key,
                              request_hash, pay_by)
          SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || lpad(nextval('order_sn_seq')::text, 12, '0'),
