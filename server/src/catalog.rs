@@ -2,14 +2,12 @@
 //! with its goods as viewers see it (through the room cache), and the web
 //! goods page (through the goods cache).
 //!
-//! What a crowd entering a room reads — the room view the page renders and
-//! the `goods-list` JSON — is also kept in the process for [`RECENT_TTL`]: a
-//! hit asks neither Redis nor Postgres. The room view keeps the stream
-//! position it was read with, so a viewer given an older view resumes from
-//! an older position and catches up: nothing is missed. The `goods-list`
-//! JSON may be up to `RECENT_TTL` older than the room cache.
+//! Both read the Redis room cache on every call (one round trip): the
+//! consumer rebuilds it before it tells the viewers, so a viewer that re-reads
+//! the room on an event always sees that event. (The anonymous room page has
+//! its own whole-page cache in `http`.)
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use app::{
     error::AppError,
@@ -17,7 +15,6 @@ use app::{
     model::{GoodsList, GoodsPage, RoomSummary, RoomView},
 };
 use axum::body::Bytes;
-use moka::sync::Cache;
 use sqlx::PgPool;
 
 use crate::{
@@ -30,9 +27,6 @@ use crate::{
 
 /// How many live rooms the home page lists.
 const HOME_ROOMS: i64 = 50;
-/// How long the process serves a room's view and goods list without asking Redis.
-pub const RECENT_TTL: Duration = Duration::from_millis(500);
-const RECENT_ROOMS: u64 = 10_000;
 
 pub struct Catalog {
     db: PgPool,
@@ -40,40 +34,18 @@ pub struct Catalog {
     fanout: Fanout,
     goods: Arc<GoodsCache>,
     links: Arc<Links>,
-    views: Cache<LiveId, RoomView>,
-    lists: Cache<LiveId, Bytes>,
-}
-
-fn recent<V: Clone + Send + Sync + 'static>() -> Cache<LiveId, V> {
-    Cache::builder().max_capacity(RECENT_ROOMS).time_to_live(RECENT_TTL).build()
 }
 
 impl Catalog {
     pub fn new(db: PgPool, cache: Arc<RoomCache>, fanout: Fanout, goods: Arc<GoodsCache>, links: Arc<Links>) -> Self {
-        Self { db, cache, fanout, goods, links, views: recent(), lists: recent() }
+        Self { db, cache, fanout, goods, links }
     }
 
     /// The `GET /api/live/goods-list` body (`GoodsList` JSON); `None` for an unknown room.
     pub async fn goods_list_json(&self, live_id: LiveId) -> Result<Option<Bytes>> {
-        if let Some(hit) = self.lists.get(&live_id) {
-            return Ok(Some(hit));
-        }
         let Some(cached) = self.cache.get(live_id).await? else { return Ok(None) };
         let list = GoodsList { live_id, goods: cached.goods };
-        let json = Bytes::from(serde_json::to_vec(&list).map_err(anyhow::Error::from)?);
-        self.lists.insert(live_id, json.clone());
-        Ok(Some(json))
-    }
-
-    async fn room_view_now(&self, live_id: LiveId) -> Result<Option<RoomView>> {
-        if let Some(hit) = self.views.get(&live_id) {
-            return Ok(Some(hit));
-        }
-        let view = self.load_room_view(live_id).await?;
-        if let Some(view) = &view {
-            self.views.insert(live_id, view.clone());
-        }
-        Ok(view)
+        Ok(Some(Bytes::from(serde_json::to_vec(&list).map_err(anyhow::Error::from)?)))
     }
 
     async fn load_room_view(&self, live_id: LiveId) -> Result<Option<RoomView>> {
@@ -109,7 +81,7 @@ impl app::ports::Catalog for Catalog {
     }
 
     async fn room_view(&self, live_id: LiveId) -> Result<Option<RoomView>, AppError> {
-        Ok(self.room_view_now(live_id).await?)
+        Ok(self.load_room_view(live_id).await?)
     }
 
     async fn goods_page(&self, spu_id: SpuId, live_id: Option<LiveId>) -> Result<Option<GoodsPage>, AppError> {

@@ -41,7 +41,6 @@ pub async fn goods_list(
         .ok_or_else(|| ApiError::bad_request("live_id is required"))?
         .parse()
         .map_err(|e: app::ids::InvalidId| ApiError::bad_request(e.to_string()))?;
-    // Already serialised: a crowd's reads cost no JSON work (see `Catalog`).
     let json = state.catalog.goods_list_json(live_id).await?.ok_or_else(|| ApiError::not_found("no such live room"))?;
     Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }

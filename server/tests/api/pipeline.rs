@@ -61,8 +61,6 @@ async fn concurrent_misses_rebuild_a_room_once() {
     let room = app_live(live_id);
     let mut redis = app.redis.clone();
     let _: () = redis.del(app.state.redis.keys.room_goods(room)).await.unwrap();
-    // Past the process's own 500 ms copy of the list, so the reads reach Redis.
-    tokio::time::sleep(Duration::from_millis(700)).await;
     let before = app.state.cache.rebuild_count();
 
     let requests = (0..40).map(|_| app.listed(live_id));
