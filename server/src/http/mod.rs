@@ -4,8 +4,7 @@
 //! server functions reach through the `app` ports, and map errors once
 //! ([`error`]). Each request's session and client address are resolved once
 //! ([`session`], [`client_addr`]). Open event streams are capped per process
-//! and per client address ([`event_slots`]). Anonymous room pages are served
-//! from a per-process page cache ([`page_cache`]).
+//! and per client address ([`event_slots`]).
 
 mod auth;
 mod client_addr;
@@ -21,7 +20,6 @@ mod metrics;
 mod openapi;
 mod ops;
 mod orders;
-mod page_cache;
 mod payments;
 mod rooms;
 mod server_fns;
@@ -133,7 +131,6 @@ pub fn router(state: AppState) -> Router {
         provide_context(demo);
     };
     let leptos = state.leptos.clone();
-    let pages = page_cache::PageCache::default();
     Router::new()
         .merge(api_router())
         .route("/healthz", get(health::healthz))
@@ -148,7 +145,5 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(csrf::guard))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        // Outermost: a cached anonymous room page costs no other layer's work.
-        .layer(middleware::from_fn(move |request, next| page_cache::serve(pages.clone(), request, next)))
         .with_state(state)
 }

@@ -13,35 +13,34 @@ use std::{
 
 use app::{
     error::{AppError, Reason},
-    ids::UserId,
-    model::{OrderReceipt, OrderRequest, PaymentStarted, PlacedOrder, SessionUser},
+    ids::{LiveId, UserId},
+    model::{OrderReceipt, OrderRequest, PaymentStarted, PlacedOrder, RoomStatus, SessionUser},
 };
 use sqlx::PgPool;
 use tracing::Instrument;
 
 use super::{
-    claim::{Claim, Claims},
+    claim::Claims,
     close::{close, Closing, Returns},
-    commit::{Committed, Failed},
-    facts::SaleFacts,
-    group::{Coalescer, Owned},
+    commit::{commit, Attempt, Committed, Failed},
     receipt,
     request::{self, IdempotencyKey, ValidOrder},
-    OrderSn, Xid,
+    sales, OrderSn, Xid,
 };
 use crate::{
     auth::{RateLimiter, ORDERS_PER_ACCOUNT},
     cache::GoodsCache,
     compensation,
-    error::{Error, Result},
+    error::Result,
     events::{Publisher, Relay},
     faults::Faults,
     goods::SkuRow,
     links::{chain_span, AnalyticsSource},
     metrics::Metrics,
     payments::Payments,
+    rooms,
     startup::redis::Redis,
-    stock::{Hold, StockGate},
+    stock::{self, Hold, StockGate},
 };
 
 /// Longest an order transaction may take; the sweeper waits longer than this.
@@ -66,8 +65,6 @@ pub struct Orders {
     metrics: Arc<Metrics>,
     payments: Arc<Payments>,
     returns: Returns,
-    facts: SaleFacts,
-    coalescer: Coalescer,
 }
 
 /// What `Orders` is built from.
@@ -84,7 +81,6 @@ pub struct OrdersParts {
     pub pay_timeout: Duration,
     pub metrics: Arc<Metrics>,
     pub payments: Arc<Payments>,
-    pub facts: SaleFacts,
 }
 
 impl Orders {
@@ -102,9 +98,7 @@ impl Orders {
             pay_timeout,
             metrics,
             payments,
-            facts,
         } = parts;
-        let coalescer = Coalescer::new(db.clone(), faults.clone());
         let returns = Returns { stock: stock.clone(), goods_cache: goods_cache.clone(), relay: relay.clone() };
         Self {
             db,
@@ -120,8 +114,6 @@ impl Orders {
             metrics,
             payments,
             returns,
-            facts,
-            coalescer,
         }
     }
 
@@ -162,60 +154,42 @@ impl Orders {
     #[tracing::instrument(skip_all, fields(%user, live_id = %request.live_id, xid))]
     async fn place_order(&self, user: UserId, key: &IdempotencyKey, request: OrderRequest) -> Result<PlacedOrder> {
         let order = request::validate(request)?;
-        // Sold out a moment ago here: unless this key was used before (its
-        // order, if any, is the answer), nothing else needs asking.
-        if self.stock.flagged_sold_out(order.request.live_id, &order.items) {
-            match self.claims.used(user, key).await {
-                Ok(false) => return Err(AppError::SoldOut.into()),
-                Ok(true) => {}
-                Err(err) => tracing::debug!(error = %err, "key not checked; the order goes the long way"),
-            }
+        // A retry of an order that exists gets it, whatever the limits say.
+        if let Some(existing) = self.replay(user, key, &order).await? {
+            return Ok(existing);
         }
+        self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
+        self.metrics.count_dropped(AnalyticsSource::Order, &order.dropped);
         let waiting_until = Instant::now() + CLAIM_TTL;
         let mut waited = false;
         loop {
             let xid = Xid::mint();
             tracing::Span::current().record("xid", xid.as_str());
             match self.claims.claim(user, key, &xid, CLAIM_TTL).await {
-                // Another attempt with this key is in flight: wait for its claim
-                // to go (only Redis is asked meanwhile), then look again.
-                Ok(Claim::InFlight) if Instant::now() < waiting_until => {
-                    waited = true;
-                    tokio::time::sleep(CLAIM_POLL).await;
-                }
-                Ok(Claim::InFlight) => return Err(AppError::Conflict(Reason::IdempotencyInFlight).into()),
-                Ok(claim) => {
-                    let may_exist = waited || claim == Claim::Used;
-                    let placed = self.claimed(user, key, &order, &xid, may_exist).await;
+                Ok(true) => {
+                    // An attempt we waited for may have made the order meanwhile;
+                    // without a wait, the look before the loop still holds.
+                    let replayed = if waited { self.replay(user, key, &order).await } else { Ok(None) };
+                    let placed = match replayed {
+                        Ok(Some(existing)) => Ok(existing),
+                        Ok(None) => self.attempt(user, key, &order, &xid).await,
+                        Err(err) => Err(err),
+                    };
                     self.claims.release(user, key, &xid).await;
                     return placed;
                 }
+                // Another attempt with this key is in flight: wait for its claim
+                // to go (only Redis is asked meanwhile), then look again.
+                Ok(false) if Instant::now() < waiting_until => {
+                    waited = true;
+                    tokio::time::sleep(CLAIM_POLL).await;
+                }
+                Ok(false) => return Err(AppError::Conflict(Reason::IdempotencyInFlight).into()),
                 // No claim without Redis: the order's unique key keeps it to one order.
-                Err(err) if err.is_unreachable() => return self.claimed(user, key, &order, &xid, true).await,
+                Err(err) if err.is_unreachable() => return self.attempt(user, key, &order, &xid).await,
                 Err(err) => return Err(err),
             }
         }
-    }
-
-    /// The attempt `xid` holds the key (or Redis is away). `may_exist`: an
-    /// earlier attempt used the key, so its order may exist and is looked for.
-    async fn claimed(
-        &self,
-        user: UserId,
-        key: &IdempotencyKey,
-        order: &ValidOrder,
-        xid: &Xid,
-        may_exist: bool,
-    ) -> Result<PlacedOrder> {
-        // A retry of an order that exists gets it, whatever the limits say.
-        if may_exist {
-            if let Some(existing) = self.replay(user, key, order).await? {
-                return Ok(existing);
-            }
-        }
-        self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
-        self.metrics.count_dropped(AnalyticsSource::Order, &order.dropped);
-        self.attempt(user, key, order, xid, may_exist).await
     }
 
     /// The order this key and body made already, answered again.
@@ -225,39 +199,31 @@ impl Orders {
     }
 
     /// One attempt under `xid`: hold the stock, commit, then publish and confirm.
-    async fn attempt(
-        &self,
-        user: UserId,
-        key: &IdempotencyKey,
-        order: &ValidOrder,
-        xid: &Xid,
-        may_exist: bool,
-    ) -> Result<PlacedOrder> {
+    async fn attempt(&self, user: UserId, key: &IdempotencyKey, order: &ValidOrder, xid: &Xid) -> Result<PlacedOrder> {
         let live_id = order.request.live_id;
-        let facts = self.facts.of(order).await?;
-        let (skus, rules) = facts.check(order)?;
+        let skus = self.bound_skus(live_id, order).await?;
+        let rules = sales::rules_for(&self.db, order).await?;
         let hold = match self.stock.hold(live_id, xid, &order.items).await {
             Ok(hold) => hold,
             // The units the gate refuses may be those an earlier attempt with
-            // this key took: its order is the answer, not "sold out".
-            Err(err) if may_exist => return self.replay(user, key, order).await?.ok_or(err),
-            Err(err) => return Err(err),
+            // this key is taking: its order is the answer, not "sold out".
+            Err(err) => return self.replay(user, key, order).await?.ok_or(err),
         };
         let reserved = matches!(hold, Hold::Reserved);
-        let attempt = Owned {
+        let attempt = Attempt {
             user,
-            key: key.clone(),
-            xid: xid.clone(),
-            order: order.clone(),
-            skus: skus.to_vec(),
-            rules: rules.to_vec(),
+            key,
+            xid,
+            order,
+            skus: &skus,
+            rules: &rules,
             statement_timeout: self.statement_timeout,
             pay_timeout: self.pay_timeout,
         };
         // The attempt cannot outlive the sweeper's patience. Past the deadline
         // the commit may or may not have landed: the sweeper settles the hold
         // by XID, and a retry with the key finds the order if it did.
-        let outcome = tokio::time::timeout(ATTEMPT_DEADLINE, self.coalescer.commit(attempt))
+        let outcome = tokio::time::timeout(ATTEMPT_DEADLINE, commit(&self.db, &self.faults, attempt))
             .await
             .unwrap_or_else(|_| Err(Failed::Unknown(AppError::Unavailable.into())));
         drop(hold);
@@ -266,31 +232,38 @@ impl Orders {
                 if reserved {
                     self.stock.confirm(live_id, xid).await;
                 }
-                self.after_commit(&committed, skus).await;
+                self.after_commit(&committed, &skus).await;
                 Ok(PlacedOrder { receipt: committed.receipt, created: true })
             }
             Err(failed) => {
-                let (err, may_exist) = match failed {
+                let err = match failed {
                     Failed::Before(err) => {
                         if reserved {
                             self.stock.release(live_id, xid).await;
                         }
-                        // The order's unique key was taken: the key's order exists
-                        // (Redis forgot the key was used).
-                        let taken = matches!(err, Error::Refused(AppError::Conflict(Reason::IdempotencyInFlight)));
-                        (err, may_exist || taken)
+                        err
                     }
-                    // Our own commit may have landed.
-                    Failed::Unknown(err) => (err, true),
+                    Failed::Unknown(err) => err,
                 };
-                // A duplicate with this key may have committed first (it then
-                // explains our conflict, sold-out or limit answer).
-                if !may_exist {
-                    return Err(err);
-                }
+                // A concurrent duplicate with this key may have committed first
+                // (it then explains our conflict, sold-out or limit answer).
                 self.replay(user, key, order).await?.ok_or(err)
             }
         }
+    }
+
+    /// The SKUs ordered, each bound to the room; 404 unknown room, 422 otherwise.
+    async fn bound_skus(&self, live_id: LiveId, order: &ValidOrder) -> Result<Vec<SkuRow>> {
+        match rooms::status(&mut *self.db.acquire().await?, live_id).await? {
+            None => return Err(AppError::not_found("live room").into()),
+            Some(RoomStatus::Ended) => return Err(AppError::Conflict(Reason::RoomEnded).into()),
+            Some(RoomStatus::Live) => {}
+        }
+        let rows = stock::bound_skus(&self.db, live_id, &order.sku_ids()).await?;
+        if rows.len() != order.items.len() {
+            return Err(AppError::Invalid(Reason::SkuNotInRoom).into());
+        }
+        Ok(rows)
     }
 
     /// After the commit: publish on the primary channel (a failure goes to the
