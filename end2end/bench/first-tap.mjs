@@ -27,16 +27,8 @@ if (!baseUrl || !roomPath) {
 const runs = Number(runsArg ?? 5);
 const url = new URL(roomPath, baseUrl).toString();
 
-// The flags playwright.config.ts gives Debian's Chromium.
-const chromiumArgs = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+// The flags the tests give Debian's Chromium.
+const chromiumArgs = require("./chromium-args.cjs");
 
 // Chrome DevTools' "Slow 4G" preset (throughput in bytes per second).
 const SLOW_4G = {
