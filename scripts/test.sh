@@ -41,8 +41,8 @@ cargo test -p app --features ssr
 step "server unit and integration tests (real Postgres and Redis, fault points compiled in)"
 cargo test -p server --features faults
 
-step "release build (cargo leptos build --release)"
-cargo leptos build --release
+step "release build (cargo leptos build --release --precompress)"
+cargo leptos build --release --precompress
 
 step "API fuzzing against the OpenAPI document (schemathesis, fixed seed)"
 bash "$ROOT/scripts/fuzz-api.sh" "$ROOT/target/release/server"

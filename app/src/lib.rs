@@ -38,7 +38,7 @@ pub mod session;
 mod ssr_render;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -62,7 +62,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options=options.clone()/>
+                // The stylesheet under its content-hashed name when the build hashes.
+                <HashedStylesheet options id="leptos"/>
                 <MetaTags/>
             </head>
             <body>
@@ -82,7 +84,6 @@ pub fn App() -> impl IntoView {
     crate::session::DemoLogins::share();
     view! {
         <I18nContextProvider cookie_options=cookie_options>
-            <Stylesheet id="leptos" href="/pkg/live-commerce.css"/>
             <Link rel="icon" href="/favicon.svg"/>
             <Meta name="theme-color" content="#ff2d55"/>
             <Title text="直播好物 · Live Picks"/>

@@ -1,14 +1,20 @@
 //! The viewer's catalog, behind the `Catalog` port: the live rooms, a room
 //! with its goods as viewers see it (through the room cache), and the web
 //! goods page (through the goods cache).
+//!
+//! Both read the Redis room cache on every call (one round trip): the
+//! consumer rebuilds it before it tells the viewers, so a viewer that re-reads
+//! the room on an event always sees that event. (The anonymous room page has
+//! its own whole-page cache in `http`.)
 
 use std::sync::Arc;
 
 use app::{
     error::AppError,
     ids::{LiveId, SpuId},
-    model::{GoodsPage, RoomSummary, RoomView},
+    model::{GoodsList, GoodsPage, RoomSummary, RoomView},
 };
+use axum::body::Bytes;
 use sqlx::PgPool;
 
 use crate::{
@@ -33,6 +39,13 @@ pub struct Catalog {
 impl Catalog {
     pub fn new(db: PgPool, cache: Arc<RoomCache>, fanout: Fanout, goods: Arc<GoodsCache>, links: Arc<Links>) -> Self {
         Self { db, cache, fanout, goods, links }
+    }
+
+    /// The `GET /api/live/goods-list` body (`GoodsList` JSON); `None` for an unknown room.
+    pub async fn goods_list_json(&self, live_id: LiveId) -> Result<Option<Bytes>> {
+        let Some(cached) = self.cache.get(live_id).await? else { return Ok(None) };
+        let list = GoodsList { live_id, goods: cached.goods };
+        Ok(Some(Bytes::from(serde_json::to_vec(&list).map_err(anyhow::Error::from)?)))
     }
 
     async fn load_room_view(&self, live_id: LiveId) -> Result<Option<RoomView>> {

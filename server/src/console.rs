@@ -22,7 +22,9 @@ use crate::{
     compensation,
     error::Result,
     events::{self, Publisher, Relay},
-    goods, orders, rooms,
+    goods,
+    orders::{self, SaleFacts},
+    rooms,
     startup::redis::Redis,
     stats,
     stock::{self, StockGate},
@@ -36,6 +38,7 @@ pub struct Console {
     publisher: Publisher,
     stock: Arc<StockGate>,
     limiter: RateLimiter,
+    facts: SaleFacts,
 }
 
 /// What `Console` is built from.
@@ -47,6 +50,8 @@ pub struct ConsoleParts {
     pub publisher: Publisher,
     pub stock: Arc<StockGate>,
     pub limiter: RateLimiter,
+    /// Dropped for a room this process changes (orders see it at once here).
+    pub facts: SaleFacts,
 }
 
 fn streamer(user: &SessionUser) -> Result<(), AppError> {
@@ -58,8 +63,8 @@ fn streamer(user: &SessionUser) -> Result<(), AppError> {
 
 impl Console {
     pub fn new(parts: ConsoleParts) -> Self {
-        let ConsoleParts { db, redis, relay, goods_cache, publisher, stock, limiter } = parts;
-        Self { db, redis, relay, goods_cache, publisher, stock, limiter }
+        let ConsoleParts { db, redis, relay, goods_cache, publisher, stock, limiter, facts } = parts;
+        Self { db, redis, relay, goods_cache, publisher, stock, limiter, facts }
     }
 
     /// Counts one use of a per-account quota; `rate_limited` past it.
@@ -131,6 +136,7 @@ impl app::ports::Console for Console {
             .transpose()?;
         let rule =
             self.published(orders::set_sale(&self.db, user.user_id, live_id, sku_id, starts_at, per_user_limit).await)?;
+        self.facts.forget_room(live_id);
         Ok(SaleInfo {
             sku_id,
             starts_at_ms: rule.starts_at.map(|t| t.timestamp_millis()),
@@ -162,7 +168,9 @@ impl app::ports::Console for Console {
 
     async fn end_room(&self, user: &SessionUser, live_id: LiveId) -> Result<Room, AppError> {
         streamer(user)?;
-        self.published(rooms::end(&self.db, user.user_id, live_id).await)
+        let ended = self.published(rooms::end(&self.db, user.user_id, live_id).await);
+        self.facts.forget_room(live_id);
+        ended
     }
 
     async fn dead_letters(&self, user: &SessionUser, live_id: Option<LiveId>) -> Result<Vec<DeadLetter>, AppError> {
@@ -205,13 +213,16 @@ impl app::ports::Console for Console {
     async fn bind(&self, user: &SessionUser, live_id: LiveId, spu_id: SpuId) -> Result<Binding, AppError> {
         streamer(user)?;
         let binding = self.published(rooms::bind(&self.db, user.user_id, live_id, spu_id).await)?;
+        self.facts.forget_room(live_id);
         self.open_gate(live_id, spu_id).await;
         Ok(binding)
     }
 
     async fn unbind(&self, user: &SessionUser, live_id: LiveId, spu_id: SpuId) -> Result<(), AppError> {
         streamer(user)?;
-        self.published(rooms::unbind(&self.db, user.user_id, live_id, spu_id).await)
+        let unbound = self.published(rooms::unbind(&self.db, user.user_id, live_id, spu_id).await);
+        self.facts.forget_room(live_id);
+        unbound
     }
 
     async fn reorder(&self, user: &SessionUser, live_id: LiveId, spu_ids: Vec<SpuId>) -> Result<Vec<SpuId>, AppError> {

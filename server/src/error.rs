@@ -49,6 +49,17 @@ fn redis_unreachable(err: &redis::RedisError) -> bool {
 
 impl Error {
     /// Postgres or Redis could not be reached (or did not answer in time).
+    /// An error one load met and every caller that waited for it shares:
+    /// refusals stay themselves, an unreachable store stays 503, anything
+    /// else keeps its message.
+    pub fn shared(err: std::sync::Arc<Error>) -> Error {
+        match &*err {
+            Error::Refused(refusal) => Error::Refused(refusal.clone()),
+            unreachable if unreachable.is_unreachable() => Error::Refused(AppError::Unavailable),
+            other => Error::Other(anyhow::anyhow!("{other:#}")),
+        }
+    }
+
     pub fn is_unreachable(&self) -> bool {
         match self {
             Error::Refused(_) => false,

@@ -1,7 +1,9 @@
 //! The room pipeline's consumer group: for each room event it rebuilds the
 //! room's goods cache from Postgres, then tells the room's viewers (fan-out).
 //! The rebuild is idempotent and versioned; the fan-out is deduplicated by
-//! event id.
+//! event id. A `stock` event the cache already shows (a rebuild for an earlier
+//! event of the burst read it too) costs no rebuild: a burst of orders
+//! rebuilds the room about once per rebuild's time, not once per order.
 
 use std::sync::Arc;
 
@@ -29,7 +31,16 @@ impl Handler for RoomCacheBuilder {
 
     #[tracing::instrument(skip_all, fields(live_id = %delivery.live_id, event_id = delivery.event_id))]
     async fn handle(&self, delivery: &Delivery<RoomEvent>) -> Result<()> {
-        self.cache.rebuild(delivery.live_id).await?;
+        let shown = match &delivery.event {
+            RoomEvent::Stock(change) => match self.cache.read(delivery.live_id).await {
+                Ok(Some(cached)) => change.version > 0 && cached.shows_stock(change.spu_id, change.version),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !shown {
+            self.cache.rebuild(delivery.live_id).await?;
+        }
         // The request dropped the product's detail cache already; dropping it
         // again here closes the window where a load read the old stock.
         if let RoomEvent::Stock(change) = &delivery.event {

@@ -1,9 +1,11 @@
 //! The room goods cache in Redis: what the viewer room and `goods-list` read.
 //!
 //! Only the room-events consumer and rebuilds write it, always from Postgres
-//! (the record), tagged with the room's `goods_version`: a rebuild that read an
-//! older state never overwrites a newer one. A miss rebuilds the room once per
-//! process however many requests missed together.
+//! (the record), tagged with the room's `goods_version` and the sum of its
+//! products' stock versions (orders move only the latter; both only grow while
+//! the bound goods stay the same, and binding moves the former): a rebuild
+//! that read an older state never overwrites a newer one. A miss rebuilds the
+//! room once per process however many requests missed together.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -26,11 +28,26 @@ pub struct CachedRoom {
     pub goods: Vec<GoodsCard>,
 }
 
-/// Writes `data` unless the cache already holds a newer version.
+impl CachedRoom {
+    /// The sum of the cards' stock versions: grows with every stock change.
+    pub fn stock_versions(&self) -> i64 {
+        self.goods.iter().map(|card| card.stock_version).sum()
+    }
+
+    /// Whether this snapshot already shows a product's stock at `version`.
+    pub fn shows_stock(&self, spu_id: app::ids::SpuId, version: i64) -> bool {
+        self.goods.iter().any(|card| card.spu_id == spu_id && card.stock_version >= version)
+    }
+}
+
+/// Writes `data` unless the cache already holds a newer snapshot: ordered by
+/// the goods version (ARGV[1]), then the stock versions' sum (ARGV[3]).
 const WRITE_IF_NEWER: &str = r#"
-local current = redis.call('HGET', KEYS[1], 'v')
-if current and tonumber(current) > tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'data', ARGV[2])
+local held = redis.call('HMGET', KEYS[1], 'v', 'sv')
+local v, sv = tonumber(held[1]), tonumber(held[2] or '0')
+local nv, nsv = tonumber(ARGV[1]), tonumber(ARGV[3])
+if v and (v > nv or (v == nv and sv > nsv)) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'sv', ARGV[3], 'data', ARGV[2])
 return 1
 "#;
 
@@ -74,7 +91,7 @@ impl RoomCache {
 
     /// The cached entry; one this build cannot read (written by another
     /// version) counts as a miss and is rebuilt.
-    async fn read(&self, live_id: LiveId) -> Result<Option<CachedRoom>> {
+    pub async fn read(&self, live_id: LiveId) -> Result<Option<CachedRoom>> {
         let mut conn = self.redis.conn.clone();
         let data: Option<String> = conn.hget(self.redis.keys.room_goods(live_id), "data").await?;
         Ok(data.and_then(|json| serde_json::from_str(&json).ok()))
@@ -95,6 +112,7 @@ impl RoomCache {
             .key(self.redis.keys.room_goods(live_id))
             .arg(fresh.version)
             .arg(serde_json::to_string(&fresh).map_err(anyhow::Error::from)?)
+            .arg(fresh.stock_versions())
             .invoke_async(&mut conn)
             .await;
         if let Err(err) = written {

@@ -20,7 +20,7 @@ mod stream;
 pub use backlog::BacklogSampler;
 pub use consumer::{Delivery, GroupConsumer, Handler};
 pub use fanout::{EntryId, Fanout, Resume};
-pub use outbox::enqueue;
+pub use outbox::{enqueue, enqueue_many};
 pub use parked::{list as dead_letters, replay as replay_dead_letters};
 pub use publish::Publisher;
 pub use relay::Relay;

@@ -25,6 +25,31 @@ pub async fn enqueue<E: StreamEvent>(conn: &mut PgConnection, live_id: LiveId, e
     Ok(id)
 }
 
+/// Writes several events of one room in one statement (a coalesced group of
+/// orders); each row's id with the payload's `tag` field, to tell them apart.
+pub async fn enqueue_many<E: StreamEvent>(
+    conn: &mut PgConnection,
+    live_id: LiveId,
+    events: &[E],
+    tag: &str,
+) -> Result<Vec<(i64, String)>> {
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind_name()).collect();
+    let payloads: Vec<String> = events.iter().map(|e| e.payload_json()).collect();
+    let rows = sqlx::query_as(
+        "INSERT INTO outbox (stream, event_type, live_id, payload, created_at)
+         SELECT $1, k, $2, p::jsonb, clock_timestamp() FROM unnest($3::TEXT[], $4::TEXT[]) AS e(k, p)
+         RETURNING id, payload->>$5",
+    )
+    .bind(E::STREAM.as_str())
+    .bind(live_id.get())
+    .bind(&kinds)
+    .bind(&payloads)
+    .bind(tag)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows)
+}
+
 /// An outbox row as the relay and the publisher read it.
 #[derive(sqlx::FromRow)]
 pub struct Row {

@@ -48,7 +48,7 @@ struct SpuRow {
 }
 
 /// A SKU row; `stock` is never negative (`CHECK (stock >= 0)`).
-#[derive(sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SkuRow {
     #[sqlx(try_from = "i64")]
     pub id: SkuId,

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use app::{ids::LiveId, live_center::Dashboard, model::GoodsList, ports::Console as _};
 use axum::{
     extract::{rejection::QueryRejection, Path, Query, State},
+    http::header,
+    response::{IntoResponse, Response},
     Json,
 };
 
@@ -32,15 +34,15 @@ use crate::{
 pub async fn goods_list(
     State(state): State<AppState>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
-) -> Result<Json<GoodsList>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|_| ApiError::bad_request("malformed query string"))?;
     let live_id: LiveId = query
         .get("live_id")
         .ok_or_else(|| ApiError::bad_request("live_id is required"))?
         .parse()
         .map_err(|e: app::ids::InvalidId| ApiError::bad_request(e.to_string()))?;
-    let room = crate::http::cached_room(&state, live_id).await?;
-    Ok(Json(GoodsList { live_id, goods: room.goods }))
+    let json = state.catalog.goods_list_json(live_id).await?.ok_or_else(|| ApiError::not_found("no such live room"))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 /// The live center of one of the caller's rooms.

@@ -4,8 +4,11 @@
 //! server functions reach through the `app` ports, and map errors once
 //! ([`error`]). Each request's session and client address are resolved once
 //! ([`session`], [`client_addr`]). Open event streams are capped per process
-//! and per client address ([`event_slots`]).
+//! and per client address ([`event_slots`]). Anonymous room pages are served
+//! from a per-process page cache ([`page_cache`]), which keeps them as
+//! compressed; what goes out is compressed and cached as [`assets`] says.
 
+mod assets;
 mod auth;
 mod client_addr;
 mod csrf;
@@ -20,6 +23,7 @@ mod metrics;
 mod openapi;
 mod ops;
 mod orders;
+mod page_cache;
 mod payments;
 mod rooms;
 mod server_fns;
@@ -131,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(demo);
     };
     let leptos = state.leptos.clone();
+    let pages = state.page_cache.then(page_cache::PageCache::default);
     Router::new()
         .merge(api_router())
         .route("/healthz", get(health::healthz))
@@ -144,6 +149,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), session::attach))
         .layer(middleware::from_fn(csrf::guard))
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
+        .layer(middleware::from_fn(assets::cache_headers))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(assets::compression())
+        .layer(middleware::from_fn(assets::weaken_etag))
+        // Outermost: a cached anonymous room page costs no other layer's work.
+        .layer(middleware::from_fn(move |request, next| page_cache::serve(pages.clone(), request, next)))
         .with_state(state)
 }

@@ -13,6 +13,7 @@ use axum::{
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use tracing::Instrument;
 
 use super::{
     error::{ApiError, ErrorBody},
@@ -33,8 +34,13 @@ pub async fn place(
     headers: HeaderMap,
     ApiJson(body): ApiJson<OrderRequest>,
 ) -> Result<(StatusCode, Json<OrderReceipt>), ApiError> {
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let placed = state.orders.place(&user, key, body).await?;
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    // In a task of its own: a buyer who hangs up mid-order (a flash-sale
+    // client's timeout) does not leave a hold in the gate for the sweeper;
+    // the attempt commits or gives its stock back at once.
+    let orders = state.orders.clone();
+    let placing = async move { orders.place(&user, &key, body).await }.instrument(tracing::Span::current());
+    let placed = tokio::spawn(placing).await.map_err(|_| app::error::AppError::Unavailable)??;
     let status = if placed.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(placed.receipt)))
 }

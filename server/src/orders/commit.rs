@@ -8,7 +8,7 @@ use std::time::Duration;
 use app::{
     error::{AppError, Reason},
     events::{OrderCreated, OrderEvent},
-    ids::{SkuId, SpuId, UserId},
+    ids::{LiveId, SkuId, SpuId, UserId},
     model::{OrderItem, OrderReceipt, OrderStatus, RoomStatus},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -48,6 +48,49 @@ impl From<AppError> for Failed {
 impl From<sqlx::Error> for Failed {
     fn from(err: sqlx::Error) -> Self {
         Failed::Before(err.into())
+    }
+}
+
+/// An order as inserted: what its event says and its buyer's receipt.
+pub struct NewOrder {
+    pub order_sn: OrderSn,
+    pub xid: String,
+    pub user: UserId,
+    pub live_id: LiveId,
+    pub goods_items: Vec<OrderItem>,
+    pub total_cents: i64,
+    pub created_at: DateTime<Utc>,
+    pub pay_by: DateTime<Utc>,
+    pub trace_id: Option<String>,
+}
+
+impl NewOrder {
+    pub fn event(&self) -> OrderEvent {
+        OrderEvent::Created(OrderCreated {
+            order_sn: self.order_sn.to_string(),
+            live_id: self.live_id,
+            user_id: self.user,
+            goods_items: self.goods_items.clone(),
+            xid: self.xid.clone(),
+            total_cents: self.total_cents,
+            time_ms: self.created_at.timestamp_millis(),
+            trace_id: self.trace_id.clone(),
+        })
+    }
+
+    pub fn receipt(self) -> OrderReceipt {
+        OrderReceipt {
+            order_sn: self.order_sn.into_string(),
+            xid: self.xid,
+            status: OrderStatus::Created,
+            live_id: self.live_id,
+            user_id: self.user,
+            goods_items: self.goods_items,
+            total_cents: self.total_cents,
+            created_at: self.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            pay_by: Some(self.pay_by.to_rfc3339_opts(SecondsFormat::Millis, true)),
+            paid_at: None,
+        }
     }
 }
 
@@ -128,19 +171,21 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
     }
     let goods_items: Vec<OrderItem> =
         sorted.iter().map(|(sku_id, qty)| OrderItem { sku_id: *sku_id, quantity: qty.wide() }).collect();
-    let event = OrderCreated {
-        order_sn: order_sn.to_string(),
-        live_id,
-        user_id: user,
-        goods_items: goods_items.clone(),
+    let new_order = NewOrder {
+        order_sn,
         xid: xid.to_string(),
+        user,
+        live_id,
+        goods_items,
         total_cents: total,
-        time_ms: created_at.timestamp_millis(),
+        created_at,
+        pay_by,
         trace_id: order.request.trace_id.clone(),
     };
-    let outbox_id = enqueue(&mut tx, live_id, &OrderEvent::Created(event)).await?;
-    // Every room showing these goods sees the new stock; the rows stay locked
-    // to the commit, so a room ended meanwhile is seen here.
+    let outbox_id = enqueue(&mut tx, live_id, &new_order.event()).await?;
+    // Every room showing these goods sees the new stock (no room row is
+    // locked: orders in a room do not queue behind each other). A room ended
+    // before this read refuses the order; one ended after it raced the order.
     stock::announce(&mut tx, &left_after).await?;
     if rooms::status(&mut tx, live_id).await? != Some(RoomStatus::Live) {
         return Err(AppError::Conflict(Reason::RoomEnded).into());
@@ -151,19 +196,7 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
         record_funnel(&mut tx, FunnelEvent::Order, live_id, first.spu_id, &trace).await?;
     }
     tx.commit().await.map_err(|e| Failed::Unknown(e.into()))?;
-    let receipt = OrderReceipt {
-        order_sn: order_sn.into_string(),
-        xid: xid.to_string(),
-        status: OrderStatus::Created,
-        live_id,
-        user_id: user,
-        goods_items,
-        total_cents: total,
-        created_at: created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        pay_by: Some(pay_by.to_rfc3339_opts(SecondsFormat::Millis, true)),
-        paid_at: None,
-    };
-    Ok(Committed { receipt, outbox_id })
+    Ok(Committed { receipt: new_order.receipt(), outbox_id })
 }
 
 fn sku_row(skus: &[SkuRow], sku_id: SkuId) -> Result<&SkuRow, Error> {

@@ -13,34 +13,35 @@ use std::{
 
 use app::{
     error::{AppError, Reason},
-    ids::{LiveId, UserId},
-    model::{OrderReceipt, OrderRequest, PaymentStarted, PlacedOrder, RoomStatus, SessionUser},
+    ids::UserId,
+    model::{OrderReceipt, OrderRequest, PaymentStarted, PlacedOrder, SessionUser},
 };
 use sqlx::PgPool;
 use tracing::Instrument;
 
 use super::{
-    claim::Claims,
+    claim::{Claim, Claims},
     close::{close, Closing, Returns},
-    commit::{commit, Attempt, Committed, Failed},
+    commit::{Committed, Failed},
+    facts::SaleFacts,
+    group::{Coalescer, Owned},
     receipt,
     request::{self, IdempotencyKey, ValidOrder},
-    sales, OrderSn, Xid,
+    OrderSn, Xid,
 };
 use crate::{
     auth::{RateLimiter, ORDERS_PER_ACCOUNT},
     cache::GoodsCache,
     compensation,
-    error::Result,
+    error::{Error, Result},
     events::{Publisher, Relay},
     faults::Faults,
     goods::SkuRow,
     links::{chain_span, AnalyticsSource},
     metrics::Metrics,
     payments::Payments,
-    rooms,
     startup::redis::Redis,
-    stock::{self, Hold, StockGate},
+    stock::{Hold, StockGate},
 };
 
 /// Longest an order transaction may take; the sweeper waits longer than this.
@@ -65,6 +66,8 @@ pub struct Orders {
     metrics: Arc<Metrics>,
     payments: Arc<Payments>,
     returns: Returns,
+    facts: SaleFacts,
+    coalescer: Coalescer,
 }
 
 /// What `Orders` is built from.
@@ -81,6 +84,7 @@ pub struct OrdersParts {
     pub pay_timeout: Duration,
     pub metrics: Arc<Metrics>,
     pub payments: Arc<Payments>,
+    pub facts: SaleFacts,
 }
 
 impl Orders {
@@ -98,7 +102,9 @@ impl Orders {
             pay_timeout,
             metrics,
             payments,
+            facts,
         } = parts;
+        let coalescer = Coalescer::new(db.clone(), faults.clone());
         let returns = Returns { stock: stock.clone(), goods_cache: goods_cache.clone(), relay: relay.clone() };
         Self {
             db,
@@ -114,6 +120,8 @@ impl Orders {
             metrics,
             payments,
             returns,
+            facts,
+            coalescer,
         }
     }
 
@@ -154,42 +162,60 @@ impl Orders {
     #[tracing::instrument(skip_all, fields(%user, live_id = %request.live_id, xid))]
     async fn place_order(&self, user: UserId, key: &IdempotencyKey, request: OrderRequest) -> Result<PlacedOrder> {
         let order = request::validate(request)?;
-        // A retry of an order that exists gets it, whatever the limits say.
-        if let Some(existing) = self.replay(user, key, &order).await? {
-            return Ok(existing);
+        // Sold out a moment ago here: unless this key was used before (its
+        // order, if any, is the answer), nothing else needs asking.
+        if self.stock.flagged_sold_out(order.request.live_id, &order.items) {
+            match self.claims.used(user, key).await {
+                Ok(false) => return Err(AppError::SoldOut.into()),
+                Ok(true) => {}
+                Err(err) => tracing::debug!(error = %err, "key not checked; the order goes the long way"),
+            }
         }
-        self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
-        self.metrics.count_dropped(AnalyticsSource::Order, &order.dropped);
         let waiting_until = Instant::now() + CLAIM_TTL;
         let mut waited = false;
         loop {
             let xid = Xid::mint();
             tracing::Span::current().record("xid", xid.as_str());
             match self.claims.claim(user, key, &xid, CLAIM_TTL).await {
-                Ok(true) => {
-                    // An attempt we waited for may have made the order meanwhile;
-                    // without a wait, the look before the loop still holds.
-                    let replayed = if waited { self.replay(user, key, &order).await } else { Ok(None) };
-                    let placed = match replayed {
-                        Ok(Some(existing)) => Ok(existing),
-                        Ok(None) => self.attempt(user, key, &order, &xid).await,
-                        Err(err) => Err(err),
-                    };
-                    self.claims.release(user, key, &xid).await;
-                    return placed;
-                }
                 // Another attempt with this key is in flight: wait for its claim
                 // to go (only Redis is asked meanwhile), then look again.
-                Ok(false) if Instant::now() < waiting_until => {
+                Ok(Claim::InFlight) if Instant::now() < waiting_until => {
                     waited = true;
                     tokio::time::sleep(CLAIM_POLL).await;
                 }
-                Ok(false) => return Err(AppError::Conflict(Reason::IdempotencyInFlight).into()),
+                Ok(Claim::InFlight) => return Err(AppError::Conflict(Reason::IdempotencyInFlight).into()),
+                Ok(claim) => {
+                    let may_exist = waited || claim == Claim::Used;
+                    let placed = self.claimed(user, key, &order, &xid, may_exist).await;
+                    self.claims.release(user, key, &xid).await;
+                    return placed;
+                }
                 // No claim without Redis: the order's unique key keeps it to one order.
-                Err(err) if err.is_unreachable() => return self.attempt(user, key, &order, &xid).await,
+                Err(err) if err.is_unreachable() => return self.claimed(user, key, &order, &xid, true).await,
                 Err(err) => return Err(err),
             }
         }
+    }
+
+    /// The attempt `xid` holds the key (or Redis is away). `may_exist`: an
+    /// earlier attempt used the key, so its order may exist and is looked for.
+    async fn claimed(
+        &self,
+        user: UserId,
+        key: &IdempotencyKey,
+        order: &ValidOrder,
+        xid: &Xid,
+        may_exist: bool,
+    ) -> Result<PlacedOrder> {
+        // A retry of an order that exists gets it, whatever the limits say.
+        if may_exist {
+            if let Some(existing) = self.replay(user, key, order).await? {
+                return Ok(existing);
+            }
+        }
+        self.limiter.hit("orders", &user.to_string(), ORDERS_PER_ACCOUNT).await?;
+        self.metrics.count_dropped(AnalyticsSource::Order, &order.dropped);
+        self.attempt(user, key, order, xid, may_exist).await
     }
 
     /// The order this key and body made already, answered again.
@@ -199,31 +225,39 @@ impl Orders {
     }
 
     /// One attempt under `xid`: hold the stock, commit, then publish and confirm.
-    async fn attempt(&self, user: UserId, key: &IdempotencyKey, order: &ValidOrder, xid: &Xid) -> Result<PlacedOrder> {
+    async fn attempt(
+        &self,
+        user: UserId,
+        key: &IdempotencyKey,
+        order: &ValidOrder,
+        xid: &Xid,
+        may_exist: bool,
+    ) -> Result<PlacedOrder> {
         let live_id = order.request.live_id;
-        let skus = self.bound_skus(live_id, order).await?;
-        let rules = sales::rules_for(&self.db, order).await?;
+        let facts = self.facts.of(order).await?;
+        let (skus, rules) = facts.check(order)?;
         let hold = match self.stock.hold(live_id, xid, &order.items).await {
             Ok(hold) => hold,
             // The units the gate refuses may be those an earlier attempt with
-            // this key is taking: its order is the answer, not "sold out".
-            Err(err) => return self.replay(user, key, order).await?.ok_or(err),
+            // this key took: its order is the answer, not "sold out".
+            Err(err) if may_exist => return self.replay(user, key, order).await?.ok_or(err),
+            Err(err) => return Err(err),
         };
         let reserved = matches!(hold, Hold::Reserved);
-        let attempt = Attempt {
+        let attempt = Owned {
             user,
-            key,
-            xid,
-            order,
-            skus: &skus,
-            rules: &rules,
+            key: key.clone(),
+            xid: xid.clone(),
+            order: order.clone(),
+            skus: skus.to_vec(),
+            rules: rules.to_vec(),
             statement_timeout: self.statement_timeout,
             pay_timeout: self.pay_timeout,
         };
         // The attempt cannot outlive the sweeper's patience. Past the deadline
         // the commit may or may not have landed: the sweeper settles the hold
         // by XID, and a retry with the key finds the order if it did.
-        let outcome = tokio::time::timeout(ATTEMPT_DEADLINE, commit(&self.db, &self.faults, attempt))
+        let outcome = tokio::time::timeout(ATTEMPT_DEADLINE, self.coalescer.commit(attempt))
             .await
             .unwrap_or_else(|_| Err(Failed::Unknown(AppError::Unavailable.into())));
         drop(hold);
@@ -232,38 +266,31 @@ impl Orders {
                 if reserved {
                     self.stock.confirm(live_id, xid).await;
                 }
-                self.after_commit(&committed, &skus).await;
+                self.after_commit(&committed, skus).await;
                 Ok(PlacedOrder { receipt: committed.receipt, created: true })
             }
             Err(failed) => {
-                let err = match failed {
+                let (err, may_exist) = match failed {
                     Failed::Before(err) => {
                         if reserved {
                             self.stock.release(live_id, xid).await;
                         }
-                        err
+                        // The order's unique key was taken: the key's order exists
+                        // (Redis forgot the key was used).
+                        let taken = matches!(err, Error::Refused(AppError::Conflict(Reason::IdempotencyInFlight)));
+                        (err, may_exist || taken)
                     }
-                    Failed::Unknown(err) => err,
+                    // Our own commit may have landed.
+                    Failed::Unknown(err) => (err, true),
                 };
-                // A concurrent duplicate with this key may have committed first
-                // (it then explains our conflict, sold-out or limit answer).
+                // A duplicate with this key may have committed first (it then
+                // explains our conflict, sold-out or limit answer).
+                if !may_exist {
+                    return Err(err);
+                }
                 self.replay(user, key, order).await?.ok_or(err)
             }
         }
-    }
-
-    /// The SKUs ordered, each bound to the room; 404 unknown room, 422 otherwise.
-    async fn bound_skus(&self, live_id: LiveId, order: &ValidOrder) -> Result<Vec<SkuRow>> {
-        match rooms::status(&mut *self.db.acquire().await?, live_id).await? {
-            None => return Err(AppError::not_found("live room").into()),
-            Some(RoomStatus::Ended) => return Err(AppError::Conflict(Reason::RoomEnded).into()),
-            Some(RoomStatus::Live) => {}
-        }
-        let rows = stock::bound_skus(&self.db, live_id, &order.sku_ids()).await?;
-        if rows.len() != order.items.len() {
-            return Err(AppError::Invalid(Reason::SkuNotInRoom).into());
-        }
-        Ok(rows)
     }
 
     /// After the commit: publish on the primary channel (a failure goes to the

@@ -92,21 +92,16 @@ pub async fn shown(db: &PgPool, live_id: LiveId, spu_id: SpuId) -> Result<Vec<Sa
         .collect())
 }
 
-/// The rules of the ordered SKUs, read once per attempt; `sale_not_started`
-/// before any of them starts.
-pub async fn rules_for(db: &PgPool, order: &ValidOrder) -> Result<Vec<SaleRule>> {
-    let ids: Vec<i64> = order.items.iter().map(|(s, _)| s.get()).collect();
-    let rules: Vec<SaleRule> = sqlx::query_as(
+/// The rules of these SKUs in the room (the order checks their start time).
+pub async fn rules_of(db: &PgPool, live_id: LiveId, skus: &[SkuId]) -> Result<Vec<SaleRule>> {
+    let ids: Vec<i64> = skus.iter().map(|s| s.get()).collect();
+    let rules = sqlx::query_as(
         "SELECT live_id, sku_id, starts_at, per_user_limit FROM sku_sales WHERE live_id = $1 AND sku_id = ANY($2)",
     )
-    .bind(order.request.live_id.get())
+    .bind(live_id.get())
     .bind(&ids)
     .fetch_all(db)
     .await?;
-    let now = Utc::now();
-    if rules.iter().any(|r| r.starts_at.is_some_and(|t| t > now)) {
-        return Err(AppError::SaleNotStarted.into());
-    }
     Ok(rules)
 }
 

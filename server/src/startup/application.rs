@@ -23,7 +23,7 @@ use crate::{
     http,
     links::Beacons,
     metrics::Metrics,
-    orders::{Expirer, Orders, OrdersParts},
+    orders::{Expirer, Orders, OrdersParts, SaleFacts},
     payments::{shared_secret, Confirmer, Payments, SandboxProvider},
     stats::{CatchUp, LiveOrderStatisticProcessor, Refresher},
     stock::{Reconciler, Recovery, StockGate},
@@ -52,6 +52,7 @@ impl Application {
         let goods_cache = Arc::new(GoodsCache::new(db.clone(), redis.clone(), faults.clone()));
         let metrics = Metrics::new();
         let stock = Arc::new(StockGate::new(db.clone(), redis.clone(), metrics.clone()));
+        let facts = SaleFacts::new(db.clone());
         let publisher = Publisher::new(db.clone(), redis.clone(), faults.clone());
         let limiter = RateLimiter::new(redis.clone(), config.rate_limits);
         let fanout = Fanout::new(redis.clone(), &workers, shutdown.clone());
@@ -83,6 +84,7 @@ impl Application {
                 publisher: publisher.clone(),
                 stock: stock.clone(),
                 limiter: limiter.clone(),
+                facts: facts.clone(),
             })),
             orders: Arc::new(Orders::new(OrdersParts {
                 db: db.clone(),
@@ -97,6 +99,7 @@ impl Application {
                 pay_timeout: config.pay_timeout,
                 metrics: metrics.clone(),
                 payments: payments.clone(),
+                facts,
             })),
             payments,
             operators: Arc::new(Operators::new(config.operators.clone())),
@@ -110,6 +113,7 @@ impl Application {
             links,
             trusted_proxies: Arc::new(config.trusted_proxies.clone()),
             cookie_secure: config.cookie_secure,
+            page_cache: config.page_cache,
             demo_logins: DemoLogins(config.demo_data),
             shutdown,
             db,

@@ -24,6 +24,9 @@ pub struct Config {
     pub demo_data: bool,
     /// Anti-abuse limits; `LIVE_RATE_LIMITS=off` switches them off for load tests.
     pub rate_limits: bool,
+    /// Serve anonymous room pages from the per-process page cache
+    /// (`LIVE_PAGE_CACHE=off` renders every request, e.g. to compare).
+    pub page_cache: bool,
     /// The reverse proxies whose `X-Forwarded-For` names the client
     /// (`LIVE_TRUSTED_PROXIES`: addresses and CIDRs, comma-separated; default none).
     pub trusted_proxies: TrustedProxies,
@@ -65,6 +68,20 @@ const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 /// The name cargo-leptos gives the wasm/js/css files (`[[workspace.metadata.leptos]] name`).
 const DEFAULT_OUTPUT_NAME: &str = "live-commerce";
 
+/// Whether the built assets carry content hashes: as `LEPTOS_HASH_FILES`
+/// says when set, else whether cargo-leptos left its `hash.txt` beside the
+/// binary (it does for this workspace, `hash-files = true`), so the binary
+/// started with only the documented variables finds its hashed files.
+fn hashed_assets(setting: Option<String>) -> bool {
+    match setting {
+        Some(value) => matches!(value.trim(), "1" | "true"),
+        None => std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+            .is_some_and(|file| file.is_file()),
+    }
+}
+
 impl Config {
     /// Reads the environment. Fails only on values that are set but malformed.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -87,6 +104,7 @@ impl Config {
             .site_root(var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()))
             .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".to_owned()))
             .site_addr(site_addr)
+            .hash_files(hashed_assets(var("LEPTOS_HASH_FILES")))
             .build();
         let demo_data = parse_flag("LIVE_DEMO_DATA", var("LIVE_DEMO_DATA"), false)?;
         let cookie_secure = parse_flag("LIVE_COOKIE_SECURE", var("LIVE_COOKIE_SECURE"), false)?;
@@ -103,6 +121,7 @@ impl Config {
             leptos,
             demo_data,
             rate_limits: !matches!(var("LIVE_RATE_LIMITS").as_deref(), Some("off" | "0" | "false")),
+            page_cache: !matches!(var("LIVE_PAGE_CACHE").as_deref(), Some("off" | "0" | "false")),
             trusted_proxies: var("LIVE_TRUSTED_PROXIES")
                 .unwrap_or_default()
                 .parse()

@@ -51,6 +51,9 @@ pub struct AppState {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// Mark the session cookie `Secure` (sites served over HTTPS).
     pub cookie_secure: bool,
+    /// Anonymous room pages come from the page cache (`LIVE_PAGE_CACHE`).
+    #[from_ref(skip)]
+    pub page_cache: bool,
     /// Demo data is seeded (`LIVE_DEMO_DATA`): the login page shows the demo accounts.
     pub demo_logins: DemoLogins,
     /// Cancelled at shutdown: background loops and event streams end.

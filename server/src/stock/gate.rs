@@ -17,14 +17,14 @@ use crate::{
     startup::redis::Redis,
 };
 
-/// Returns `{1}` when reserved, `{0, i}` when item `i` lacks stock, `{-1, i}`
+/// Returns `{1}` when reserved, `{0, i, left}` when item `i` lacks stock, `{-1, i}`
 /// when item `i`'s counter is missing (Redis lost it: rebuild from Postgres).
 const RESERVE: &str = r#"
 local n = #KEYS - 2
 for i = 1, n do
   local s = redis.call('GET', KEYS[i])
   if not s then return {-1, i} end
-  if tonumber(s) < tonumber(ARGV[i]) then return {0, i} end
+  if tonumber(s) < tonumber(ARGV[i]) then return {0, i, tonumber(s)} end
 end
 for i = 1, n do
   redis.call('DECRBY', KEYS[i], ARGV[i])
@@ -80,7 +80,8 @@ return 1
 #[derive(Debug, PartialEq, Eq)]
 pub enum Reserve {
     Reserved,
-    SoldOut(SkuId),
+    /// This SKU had only what is given left.
+    SoldOut(SkuId, i64),
     /// Redis has no counter for this SKU: initialise it from Postgres and retry.
     Missing(SkuId),
 }
@@ -141,7 +142,7 @@ impl Gate {
         let item = |i: i64| items[(i - 1).max(0) as usize].0;
         Ok(match reply.as_slice() {
             [1] => Reserve::Reserved,
-            [0, i] => Reserve::SoldOut(item(*i)),
+            [0, i, left] => Reserve::SoldOut(item(*i), *left),
             [-1, i] => Reserve::Missing(item(*i)),
             _ => return Err((redis::ErrorKind::Client, "unexpected reserve reply").into()),
         })

@@ -122,26 +122,15 @@ pub async fn set(
 }
 
 /// Writes a `stock` event for every room showing one of these SKUs and bumps
-/// those rooms' goods versions and each changed product's stock version (the
-/// events carry it); returns the rooms. Rooms, then products, are locked in id
-/// order, once, so concurrent orders and stock edits cannot deadlock; a
-/// product's total is read after its row is locked, so a later version never
-/// carries an older total.
+/// each changed product's stock version (the events and the rooms' cards
+/// carry it; the room cache orders its snapshots by it); returns the rooms.
+/// No room row is locked or written, so orders in one room never queue
+/// behind each other here; products are locked in id order, once, so
+/// concurrent orders and stock edits cannot deadlock, and a product's total
+/// is read after its row is locked, so a later version never carries an
+/// older total.
 pub async fn announce(conn: &mut PgConnection, changed: &[(SpuId, SkuId, i64)]) -> Result<Vec<LiveId>> {
     let spus: Vec<i64> = changed.iter().map(|(spu, _, _)| spu.get()).collect();
-    let rooms: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT r.id, g.spu_id FROM live_rooms r JOIN live_room_goods g ON g.live_id = r.id
-          WHERE g.spu_id = ANY($1) ORDER BY r.id FOR NO KEY UPDATE OF r",
-    )
-    .bind(&spus)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut ids: Vec<i64> = rooms.iter().map(|(id, _)| *id).collect();
-    ids.dedup();
-    sqlx::query("UPDATE live_rooms SET goods_version = goods_version + 1 WHERE id = ANY($1)")
-        .bind(&ids)
-        .execute(&mut *conn)
-        .await?;
     let versions: Vec<(i64, i64)> = sqlx::query_as(
         "UPDATE spus SET stock_version = stock_version + 1
           WHERE id IN (SELECT id FROM spus WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE)
@@ -150,6 +139,11 @@ pub async fn announce(conn: &mut PgConnection, changed: &[(SpuId, SkuId, i64)]) 
     .bind(&spus)
     .fetch_all(&mut *conn)
     .await?;
+    let rooms: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT live_id, spu_id FROM live_room_goods WHERE spu_id = ANY($1) ORDER BY live_id")
+            .bind(&spus)
+            .fetch_all(&mut *conn)
+            .await?;
     for (spu_id, sku_id, stock) in changed {
         let version = versions.iter().find(|(id, _)| *id == spu_id.get()).map_or(0, |(_, v)| *v);
         let spu_stock: i64 = sqlx::query_scalar("SELECT COALESCE(sum(stock), 0)::BIGINT FROM skus WHERE spu_id = $1")
@@ -162,5 +156,7 @@ pub async fn announce(conn: &mut PgConnection, changed: &[(SpuId, SkuId, i64)]) 
             enqueue(conn, live_id, &RoomEvent::Stock(event)).await?;
         }
     }
+    let mut ids: Vec<i64> = rooms.iter().map(|(id, _)| *id).collect();
+    ids.dedup();
     ids.into_iter().map(|id| Ok(LiveId::new(id).map_err(anyhow::Error::from)?)).collect()
 }

@@ -29,6 +29,7 @@ use super::{
     gate::{Gate, Reserve},
     reconcile::{reconcile_room, Drift},
     record,
+    sold_out::SoldOutFlags,
 };
 use crate::{
     error::{Error, Result},
@@ -66,6 +67,7 @@ pub struct StockGate {
     /// SKUs (per room) that Postgres sold without the gate: corrected before use.
     dirty: Mutex<HashSet<(LiveId, SkuId)>>,
     pg_only: Semaphore,
+    sold_out: SoldOutFlags,
 }
 
 impl StockGate {
@@ -79,6 +81,7 @@ impl StockGate {
             failures: AtomicU32::new(0),
             dirty: Mutex::new(HashSet::new()),
             pg_only: Semaphore::new(PG_ONLY_CONCURRENCY),
+            sold_out: SoldOutFlags::default(),
         }
     }
 
@@ -92,9 +95,18 @@ impl StockGate {
         self.degraded.load(Ordering::Relaxed)
     }
 
+    /// Whether the gate refused one of these SKUs in the room within the last
+    /// second and no stock came back since (as far as this process knows):
+    /// the order is sold out without asking Redis or Postgres. Never while
+    /// Postgres decides alone.
+    pub fn flagged_sold_out(&self, live_id: LiveId, items: &[(SkuId, Quantity)]) -> bool {
+        !self.is_degraded() && self.sold_out.refuses(live_id, items)
+    }
+
     /// Corrects one room's counters (all bound SKUs, or `only`) and counts the drift.
     pub async fn reconcile_room(&self, live_id: LiveId, only: Option<&[SkuId]>) -> Result<Vec<Drift>> {
         let drift = reconcile_room(&self.db, &self.gate, live_id, only).await?;
+        self.sold_out.lower(live_id, only);
         self.count_drift(&drift);
         Ok(drift)
     }
@@ -157,7 +169,10 @@ impl StockGate {
         for _ in 0..2 {
             match self.gate.reserve(live_id, xid, items, Utc::now().timestamp_millis()).await {
                 Ok(Reserve::Reserved) => return Ok(()),
-                Ok(Reserve::SoldOut(_)) => return Err(AppError::SoldOut.into()),
+                Ok(Reserve::SoldOut(sku, left)) => {
+                    self.sold_out.raise(live_id, sku, left);
+                    return Err(AppError::SoldOut.into());
+                }
                 Ok(Reserve::Missing(_)) => {
                     // Redis lost the counters: refill them from Postgres, then gate again.
                     let skus: Vec<SkuId> = items.iter().map(|(s, _)| *s).collect();
@@ -188,6 +203,7 @@ impl StockGate {
         if let Err(err) = self.gate.release(live_id, xid).await {
             tracing::warn!(error = %err, %xid, "release failed; the sweeper will release it");
         }
+        self.sold_out.lower(live_id, None);
     }
 
     /// Corrects every dirty SKU; those that fail stay dirty.

@@ -13,6 +13,7 @@ mod events;
 mod fanout;
 #[cfg(feature = "faults")]
 mod faults;
+mod flash_sale;
 #[cfg(feature = "faults")]
 mod goods_cache;
 mod goods_detail;

@@ -433,6 +433,12 @@ async fn a_restock_after_selling_out_can_be_sold_at_once() {
 async fn orders_are_rate_limited_per_account_never_per_address() {
     let shop = Shop::open(1_000).await;
     let busy = shop.app.register("viewer").await;
+    // The limit counts in fixed one-minute windows: start early in one, so
+    // that the 121 orders fall into the same window.
+    let into_window = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 60;
+    if into_window > 20 {
+        tokio::time::sleep(Duration::from_secs(60 - into_window)).await;
+    }
     for i in 0..120 {
         assert_eq!(shop.buy(&busy, 1).await.status(), 201, "order {i}");
     }

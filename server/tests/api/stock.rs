@@ -58,7 +58,9 @@ async fn a_restock_whose_counter_update_failed_is_corrected_by_the_reconciler() 
     let shop = Shop::open_with(app, 1).await;
     let buyer = shop.app.register("viewer").await;
     assert_eq!(shop.buy(&buyer, 1).await.status(), 201);
-    assert_eq!(shop.redis_stock().await, Some(0));
+    // A reconcile pass racing the order may leave the counter a unit high
+    // (never low) for one pass.
+    assert!(eventually(Duration::from_secs(2), || async { shop.redis_stock().await == Some(0) }).await);
 
     proxy.cut();
     assert_eq!(shop.set_stock(4).await, 200, "the record takes the restock while Redis is away");

@@ -1,0 +1,384 @@
+//! Coalesced commits for a hot SKU. A flash sale sends thousands of orders
+//! for one SKU at once, and one row's conditional decrement can be committed
+//! only so many times a second. Single-item orders for one SKU therefore
+//! queue in a lane: while one group commits, the orders arriving meanwhile
+//! gather, and the next caller to get the lane's turn commits all of them in
+//! one transaction: the per-user limits checked for all the buyers at once,
+//! one conditional decrement for the group's total, multi-row inserts of the
+//! orders, their items and their `OrderCreatedEvent`s, one `stock` event,
+//! one commit. Each buyer still gets their own answer: a buyer past their
+//! limit is refused alone; when the group does not fit the stock (or
+//! anything else goes wrong before the commit) its orders are committed one
+//! by one, as they would have been without the lane, so every guarantee of
+//! the single order path holds: idempotency (the orders' unique key), zero
+//! oversell (the conditional decrement), one event per order (in the same
+//! transaction as the order), compensation by XID.
+//!
+//! The group runs in a task of its own, so a caller that goes away does not
+//! abort the others' commit. Lanes are per process; processes' groups
+//! serialise on the SKU's row like single orders do.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use app::{
+    error::AppError,
+    ids::{LiveId, SkuId, UserId},
+    model::{OrderItem, RoomStatus},
+};
+use chrono::{DateTime, Utc};
+use moka::sync::Cache;
+use sqlx::{PgConnection, PgPool};
+use tokio::sync::oneshot;
+use tracing::Instrument;
+
+use super::{
+    commit::{commit, Attempt, Committed, Failed, NewOrder},
+    request::{IdempotencyKey, ValidOrder},
+    sales::SaleRule,
+    OrderSn, Xid,
+};
+use crate::{
+    error::Error,
+    events::enqueue_many,
+    faults::Faults,
+    goods::SkuRow,
+    links::{record_funnel, FunnelEvent, Trace},
+    rooms, stock,
+};
+
+/// Most orders one transaction commits.
+const MAX_GROUP: usize = 256;
+/// A lane nobody used for this long is forgotten.
+const LANE_IDLE: Duration = Duration::from_secs(60);
+
+/// One attempt as the lane holds it (it outlives the caller's borrow).
+#[derive(Clone)]
+pub struct Owned {
+    pub user: UserId,
+    pub key: IdempotencyKey,
+    pub xid: Xid,
+    pub order: ValidOrder,
+    pub skus: Vec<SkuRow>,
+    pub rules: Vec<SaleRule>,
+    pub statement_timeout: Duration,
+    pub pay_timeout: Duration,
+}
+
+impl Owned {
+    fn attempt(&self) -> Attempt<'_> {
+        Attempt {
+            user: self.user,
+            key: &self.key,
+            xid: &self.xid,
+            order: &self.order,
+            skus: &self.skus,
+            rules: &self.rules,
+            statement_timeout: self.statement_timeout,
+            pay_timeout: self.pay_timeout,
+        }
+    }
+
+    /// The single item of a single-item order.
+    fn item(&self) -> (SkuId, i64) {
+        let (sku, qty) = self.order.items[0];
+        (sku, qty.wide())
+    }
+
+    fn sku(&self) -> &SkuRow {
+        &self.skus[0]
+    }
+}
+
+struct Ticket {
+    attempt: Owned,
+    answer: oneshot::Sender<Result<Committed, Failed>>,
+}
+
+#[derive(Default)]
+struct Lane {
+    waiting: std::sync::Mutex<Vec<Ticket>>,
+    turn: tokio::sync::Mutex<()>,
+}
+
+#[derive(Clone)]
+pub struct Coalescer {
+    db: PgPool,
+    faults: Faults,
+    lanes: Cache<SkuId, Arc<Lane>>,
+}
+
+impl Coalescer {
+    pub fn new(db: PgPool, faults: Faults) -> Self {
+        Self { db, faults, lanes: Cache::builder().time_to_idle(LANE_IDLE).build() }
+    }
+
+    /// Commits the attempt, together with the others for its SKU that are
+    /// waiting; a multi-item order commits alone.
+    pub async fn commit(&self, attempt: Owned) -> Result<Committed, Failed> {
+        if attempt.order.items.len() != 1 || attempt.skus.len() != 1 {
+            return commit(&self.db, &self.faults, attempt.attempt()).await;
+        }
+        let lane = self.lanes.get_with(attempt.item().0, || Arc::new(Lane::default()));
+        let (answer, answered) = oneshot::channel();
+        lane.waiting.lock().expect("lock poisoned").push(Ticket { attempt, answer });
+        {
+            let _turn = lane.turn.lock().await;
+            loop {
+                let group: Vec<Ticket> = {
+                    let mut waiting = lane.waiting.lock().expect("lock poisoned");
+                    let take = waiting.len().min(MAX_GROUP);
+                    // A caller that gave up (its deadline passed) is not committed
+                    // for: its hold is settled by XID, as if it never reached here.
+                    waiting.drain(..take).filter(|ticket| !ticket.answer.is_closed()).collect()
+                };
+                if group.is_empty() {
+                    break;
+                }
+                let (db, faults) = (self.db.clone(), self.faults.clone());
+                // In the caller's span: a lone order's commit shows in its own trace.
+                let run = run(db, faults, group).instrument(tracing::Span::current());
+                if tokio::spawn(run).await.is_err() {
+                    tracing::error!("a coalesced commit panicked; its attempts are settled by XID");
+                }
+            }
+        }
+        answered.await.unwrap_or_else(|_| Err(Failed::Unknown(AppError::Unavailable.into())))
+    }
+}
+
+/// Why a group was not committed together.
+enum Apart {
+    /// Nothing was written: commit its orders one by one.
+    OneByOne(Error),
+    /// The commit itself failed: it may have happened.
+    Unknown(Error),
+}
+
+impl<E: Into<Error>> From<E> for Apart {
+    fn from(err: E) -> Self {
+        Apart::OneByOne(err.into())
+    }
+}
+
+async fn run(db: PgPool, faults: Faults, group: Vec<Ticket>) {
+    let results: Vec<Result<Committed, Failed>> = if group.len() == 1 {
+        vec![commit(&db, &faults, group[0].attempt.attempt()).await]
+    } else {
+        let attempts: Vec<&Owned> = group.iter().map(|t| &t.attempt).collect();
+        match together(&db, &faults, &attempts).await {
+            Ok(results) => results,
+            Err(Apart::OneByOne(err)) => {
+                tracing::debug!(error = %err, size = group.len(), "group not committed together; one by one");
+                let mut results = Vec::with_capacity(group.len());
+                for ticket in &group {
+                    results.push(commit(&db, &faults, ticket.attempt.attempt()).await);
+                }
+                results
+            }
+            Err(Apart::Unknown(err)) => {
+                tracing::warn!(error = %err, size = group.len(), "a group's commit failed; settled by XID");
+                group.iter().map(|_| Err(Failed::Unknown(AppError::Unavailable.into()))).collect()
+            }
+        }
+    };
+    for (ticket, result) in group.into_iter().zip(results) {
+        let _ = ticket.answer.send(result);
+    }
+}
+
+/// Commits every attempt of the group (all for one SKU, one item each) in one
+/// transaction; attempts past their buyer's limit are refused alone.
+async fn together(db: &PgPool, faults: &Faults, group: &[&Owned]) -> Result<Vec<Result<Committed, Failed>>, Apart> {
+    faults.hit("after_reserve").await.map_err(Error::from)?;
+    let first = group[0];
+    let live_id = first.order.request.live_id;
+    let (sku_id, _) = first.item();
+    let spu_id = first.sku().spu_id;
+    if group.iter().any(|a| a.order.request.live_id != live_id) {
+        return Err(Apart::OneByOne(anyhow::anyhow!("a group spans rooms").into()));
+    }
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT set_config('statement_timeout', $1, true)")
+        .bind(format!("{}ms", first.statement_timeout.as_millis().max(1)))
+        .execute(&mut *tx)
+        .await?;
+    let refused = over_limits(&mut tx, live_id, sku_id, group).await?;
+    let kept: Vec<&Owned> = group.iter().zip(&refused).filter(|(_, r)| !**r).map(|(a, _)| *a).collect();
+    let mut committed: HashMap<String, Committed> = HashMap::new();
+    if !kept.is_empty() {
+        let total: i64 = kept.iter().map(|a| a.item().1).sum();
+        let total = i32::try_from(total).map_err(anyhow::Error::from).map_err(Error::from)?;
+        let left: Option<i32> = sqlx::query_scalar(
+            "UPDATE skus SET stock = stock - $2, updated_at = now() WHERE id = $1 AND stock >= $2 RETURNING stock",
+        )
+        .bind(sku_id.get())
+        .bind(total)
+        .fetch_optional(&mut *tx)
+        .await?;
+        // The group does not fit: one by one, each gets what is left or `sold_out`.
+        let left = left.ok_or_else(|| Apart::OneByOne(AppError::SoldOut.into()))?;
+        committed = insert_orders(&mut tx, live_id, &kept).await?;
+        stock::announce(&mut tx, &[(spu_id, sku_id, i64::from(left))]).await?;
+        if rooms::status(&mut tx, live_id).await? != Some(RoomStatus::Live) {
+            return Err(Apart::OneByOne(AppError::Conflict(app::error::Reason::RoomEnded).into()));
+        }
+        for attempt in &kept {
+            let request = &attempt.order.request;
+            let trace =
+                Trace { tracking_code: request.tracking_code.as_deref(), trace_id: request.trace_id.as_deref() };
+            if trace.tracking_code.is_some() || trace.trace_id.is_some() {
+                record_funnel(&mut tx, FunnelEvent::Order, live_id, spu_id, &trace).await?;
+            }
+        }
+    }
+    tx.commit().await.map_err(|e| Apart::Unknown(e.into()))?;
+    Ok(group
+        .iter()
+        .zip(refused)
+        .map(|(attempt, refused)| {
+            if refused {
+                return Err(Failed::Before(AppError::PurchaseLimit.into()));
+            }
+            committed
+                .remove(attempt.xid.as_str())
+                .ok_or_else(|| Failed::Unknown(anyhow::anyhow!("a grouped order was not returned").into()))
+        })
+        .collect())
+}
+
+/// Which attempts of the group would take their buyer past the SKU's
+/// per-user limit in the room (counting the buyer's earlier attempts in the
+/// group), under the same per-(user, room) locks as a single order takes.
+async fn over_limits(
+    conn: &mut PgConnection,
+    live_id: LiveId,
+    sku_id: SkuId,
+    group: &[&Owned],
+) -> Result<Vec<bool>, Apart> {
+    let limit = group[0].rules.iter().find(|r| r.sku_id == sku_id).and_then(|r| r.per_user_limit);
+    let Some(limit) = limit else { return Ok(vec![false; group.len()]) };
+    let mut users: Vec<i64> = group.iter().map(|a| a.user.get()).collect();
+    users.sort_unstable();
+    users.dedup();
+    // In user order, so that groups and single orders cannot deadlock.
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('order-limit:' || u::text || ':' || $2::text, 0))
+           FROM (SELECT u FROM unnest($1::BIGINT[]) AS u ORDER BY u) AS users",
+    )
+    .bind(&users)
+    .bind(live_id.get())
+    .execute(&mut *conn)
+    .await?;
+    let bought: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT o.user_id, COALESCE(sum(i.quantity), 0)::BIGINT FROM order_items i JOIN orders o ON o.id = i.order_id
+          WHERE o.user_id = ANY($1) AND o.live_id = $2 AND i.sku_id = $3 AND o.status NOT IN ('cancelled', 'expired')
+          GROUP BY o.user_id",
+    )
+    .bind(&users)
+    .bind(live_id.get())
+    .bind(sku_id.get())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut bought: HashMap<i64, i64> = bought.into_iter().collect();
+    Ok(group
+        .iter()
+        .map(|attempt| {
+            let had = bought.entry(attempt.user.get()).or_default();
+            let wanted = attempt.item().1;
+            if *had + wanted > i64::from(limit) {
+                return true;
+            }
+            *had += wanted;
+            false
+        })
+        .collect())
+}
+
+/// An inserted order: id, XID, order number, created, pay by.
+type InsertedRow = (i64, String, String, DateTime<Utc>, DateTime<Utc>);
+
+/// Inserts the orders, their items and their events; the committed orders by XID.
+async fn insert_orders(
+    conn: &mut PgConnection,
+    live_id: LiveId,
+    kept: &[&Owned],
+) -> Result<HashMap<String, Committed>, Apart> {
+    let pay_timeout = kept[0].pay_timeout;
+    let xids: Vec<&str> = kept.iter().map(|a| a.xid.as_str()).collect();
+    let users: Vec<i64> = kept.iter().map(|a| a.user.get()).collect();
+    let tracking: Vec<Option<&str>> = kept.iter().map(|a| a.order.request.tracking_code.as_deref()).collect();
+    let traces: Vec<Option<&str>> = kept.iter().map(|a| a.order.request.trace_id.as_deref()).collect();
+    let totals: Vec<i64> = kept.iter().map(|a| a.sku().price_cents * a.item().1).collect();
+    let keys: Vec<&str> = kept.iter().map(|a| a.key.as_str()).collect();
+    let hashes: Vec<&str> = kept.iter().map(|a| a.order.fingerprint.as_str()).collect();
+    // An idempotency key taken meanwhile fails the statement: one by one then.
+    let rows: Vec<InsertedRow> = sqlx::query_as(
+        "INSERT INTO orders (order_sn, xid, user_id, live_id, tracking_code, trace_id, total_cents, idempotency_key,
+                             request_hash, pay_by)
+         SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || lpad(nextval('order_sn_seq')::text, 12, '0'),
+                x, u, $8, tc, ti, t, k, h, now() + make_interval(secs => $9)
+           FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[])
+                AS g(x, u, tc, ti, t, k, h)
+         RETURNING id, xid, order_sn, created_at, pay_by",
+    )
+    .bind(&xids)
+    .bind(&users)
+    .bind(&tracking)
+    .bind(&traces)
+    .bind(&totals)
+    .bind(&keys)
+    .bind(&hashes)
+    .bind(live_id.get())
+    .bind(pay_timeout.as_secs_f64())
+    .fetch_all(&mut *conn)
+    .await?;
+    let by_xid: HashMap<&str, &Owned> = kept.iter().map(|a| (a.xid.as_str(), *a)).collect();
+    let mut item_orders = Vec::with_capacity(rows.len());
+    let (mut item_skus, mut item_spus, mut item_qty, mut item_prices) = (vec![], vec![], vec![], vec![]);
+    let mut events = Vec::with_capacity(rows.len());
+    let mut receipts = HashMap::with_capacity(rows.len());
+    for (order_id, xid, order_sn, created_at, pay_by) in rows {
+        let attempt = by_xid.get(xid.as_str()).ok_or_else(|| anyhow::anyhow!("an unknown XID was inserted"))?;
+        let (sku_id, qty) = attempt.item();
+        let sku = attempt.sku();
+        item_orders.push(order_id);
+        item_skus.push(sku_id.get());
+        item_spus.push(sku.spu_id.get());
+        item_qty.push(i32::try_from(qty).map_err(anyhow::Error::from)?);
+        item_prices.push(sku.price_cents);
+        let order_sn = OrderSn::try_from(order_sn).map_err(anyhow::Error::from)?;
+        let new_order = NewOrder {
+            order_sn,
+            xid: xid.clone(),
+            user: attempt.user,
+            live_id,
+            goods_items: vec![OrderItem { sku_id, quantity: qty }],
+            total_cents: sku.price_cents * qty,
+            created_at,
+            pay_by,
+            trace_id: attempt.order.request.trace_id.clone(),
+        };
+        events.push(new_order.event());
+        let receipt = new_order.receipt();
+        receipts.insert(xid, receipt);
+    }
+    sqlx::query(
+        "INSERT INTO order_items (order_id, sku_id, spu_id, quantity, price_cents)
+         SELECT * FROM unnest($1::BIGINT[], $2::BIGINT[], $3::BIGINT[], $4::INTEGER[], $5::BIGINT[])",
+    )
+    .bind(&item_orders)
+    .bind(&item_skus)
+    .bind(&item_spus)
+    .bind(&item_qty)
+    .bind(&item_prices)
+    .execute(&mut *conn)
+    .await?;
+    let outbox = enqueue_many(&mut *conn, live_id, &events, "xid").await?;
+    let mut committed = HashMap::with_capacity(receipts.len());
+    for (outbox_id, xid) in outbox {
+        if let Some(receipt) = receipts.remove(&xid) {
+            committed.insert(xid, Committed { receipt, outbox_id });
+        }
+    }
+    Ok(committed)
+}
