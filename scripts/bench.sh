@@ -35,7 +35,7 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   # cargo-leptos, wasm-bindgen, wasm-opt, Chromium, and Postgres/Redis running.
   "$ROOT/scripts/setup.sh" >&2
   step "release build: cargo leptos build --release --precompress"
-  cargo leptos build --release --precompress >&2
+  bash "$ROOT/scripts/build-release.sh" >&2
   step "bench binary: cargo bench -p server --bench flash_sale --no-run"
   # The compile-time variable cargo-leptos gives the server (the only one its
   # code reads), so the bench reuses the server library instead of rebuilding it.

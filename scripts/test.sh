@@ -42,7 +42,10 @@ step "server unit and integration tests (real Postgres and Redis, fault points c
 cargo test -p server --features faults
 
 step "release build (cargo leptos build --release --precompress)"
-cargo leptos build --release --precompress
+bash "$ROOT/scripts/build-release.sh"
+
+step "the room page's hydration bundle within its size budget"
+bash "$ROOT/scripts/bundle-budget.sh"
 
 step "API fuzzing against the OpenAPI document (schemathesis, fixed seed)"
 bash "$ROOT/scripts/fuzz-api.sh" "$ROOT/target/release/server"
