@@ -41,15 +41,16 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::{
     components::topbar::TopBar,
     i18n::I18nContextProvider,
     pages::{
-        console::ConsolePage, console_room::ConsoleRoomPage, goods::GoodsDetailPage, home::HomePage, login::LoginPage,
-        not_found::NotFound, orders::OrdersPage, room::RoomPage,
+        lazy::{ConsoleRoomRoute, ConsoleRoute, GoodsRoute, HomeRoute, LoginRoute, OrdersRoute},
+        not_found::NotFound,
+        room::RoomPage,
     },
 };
 
@@ -90,13 +91,15 @@ pub fn App() -> impl IntoView {
             <Router>
                 <TopBar/>
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("") view=HomePage ssr=SsrMode::Async/>
+                    // The room is in the main bundle; every other page is a
+                    // chunk loaded when it is visited (`pages::lazy`).
                     <Route path=path!("/live/:live_id") view=RoomPage ssr=SsrMode::Async/>
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/app/goods_detail") view=GoodsDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/console") view=ConsolePage ssr=SsrMode::Async/>
-                    <Route path=path!("/console/live/:live_id") view=ConsoleRoomPage ssr=SsrMode::Async/>
-                    <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/app/goods_detail") view={Lazy::<GoodsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/console") view={Lazy::<ConsoleRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/console/live/:live_id") view={Lazy::<ConsoleRoomRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders") view={Lazy::<OrdersRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Router>
         </I18nContextProvider>

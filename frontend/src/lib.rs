@@ -7,5 +7,7 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy routes (every page but the room: `app::pages::lazy`) hydrate
+    // once their chunk has loaded, so hydration itself is asynchronous.
+    leptos::mount::hydrate_lazy(app::App);
 }

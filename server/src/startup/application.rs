@@ -11,7 +11,13 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use super::{config::Config, db, demo, redis::Redis, state::AppState, worker::Workers};
+use super::{
+    config::Config,
+    db, demo,
+    redis::Redis,
+    state::{AppState, Services},
+    worker::Workers,
+};
 use crate::{
     auth::{Accounts, Lockout, Operators, RateLimiter},
     cache::{GoodsCache, RoomCache, RoomCacheBuilder},
@@ -61,7 +67,7 @@ impl Application {
         let payment_secret = shared_secret(&db, SANDBOX_SECRET, config.payment_secret.as_deref()).await?;
         let provider = Arc::new(SandboxProvider::new(db.clone(), payment_secret.clone()));
         let payments = Arc::new(Payments::new(db.clone(), provider, relay.clone(), metrics.clone()));
-        let state = AppState {
+        let state = AppState::new(Services {
             leptos: config.leptos.clone(),
             metrics: metrics.clone(),
             accounts: Arc::new(Accounts::new(
@@ -118,7 +124,7 @@ impl Application {
             shutdown,
             db,
             redis,
-        };
+        });
         let listener =
             TcpListener::bind(config.site_addr).await.with_context(|| format!("binding {}", config.site_addr))?;
         let callback_url = format!("http://{}/api/payments/sandbox/callback", loopback(listener.local_addr()?));
