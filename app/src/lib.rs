@@ -81,7 +81,6 @@ pub fn App() -> impl IntoView {
     // The language switch is remembered for a year, site-wide.
     let cookie_options =
         leptos_i18n::context::CookieOptions::<i18n::Locale>::default().path("/").max_age(365 * 24 * 60 * 60 * 1000_i64);
-    mark_hydrated();
     crate::session::DemoLogins::share();
     view! {
         <I18nContextProvider cookie_options=cookie_options>
@@ -104,15 +103,4 @@ pub fn App() -> impl IntoView {
             </Router>
         </I18nContextProvider>
     }
-}
-
-/// Marks `<body data-hydrated="true">` once the WASM has taken over the page;
-/// effects run only in the browser, so the server never renders the mark.
-fn mark_hydrated() {
-    Effect::new(|_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 }

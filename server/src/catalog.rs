@@ -12,7 +12,7 @@ use std::sync::Arc;
 use app::{
     error::AppError,
     ids::{LiveId, SpuId},
-    model::{GoodsList, GoodsPage, RoomSummary, RoomView},
+    model::{GoodsPage, RoomSummary, RoomView},
 };
 use axum::body::Bytes;
 use sqlx::PgPool;
@@ -43,9 +43,7 @@ impl Catalog {
 
     /// The `GET /api/live/goods-list` body (`GoodsList` JSON); `None` for an unknown room.
     pub async fn goods_list_json(&self, live_id: LiveId) -> Result<Option<Bytes>> {
-        let Some(cached) = self.cache.get(live_id).await? else { return Ok(None) };
-        let list = GoodsList { live_id, goods: cached.goods };
-        Ok(Some(Bytes::from(serde_json::to_vec(&list).map_err(anyhow::Error::from)?)))
+        self.cache.goods_list(live_id).await
     }
 
     async fn load_room_view(&self, live_id: LiveId) -> Result<Option<RoomView>> {

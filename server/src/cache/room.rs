@@ -11,8 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use app::{
     ids::LiveId,
-    model::{GoodsCard, Room},
+    model::{GoodsCard, GoodsList, Room},
 };
+use axum::body::Bytes;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -40,14 +41,15 @@ impl CachedRoom {
     }
 }
 
-/// Writes `data` unless the cache already holds a newer snapshot: ordered by
-/// the goods version (ARGV[1]), then the stock versions' sum (ARGV[3]).
+/// Writes `data` (ARGV[2]) and the `goods-list` body made from it (`list`,
+/// ARGV[4]) unless the cache already holds a newer snapshot: ordered by the
+/// goods version (ARGV[1]), then the stock versions' sum (ARGV[3]).
 const WRITE_IF_NEWER: &str = r#"
 local held = redis.call('HMGET', KEYS[1], 'v', 'sv')
 local v, sv = tonumber(held[1]), tonumber(held[2] or '0')
 local nv, nsv = tonumber(ARGV[1]), tonumber(ARGV[3])
 if v and (v > nv or (v == nv and sv > nsv)) then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'sv', ARGV[3], 'data', ARGV[2])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'sv', ARGV[3], 'data', ARGV[2], 'list', ARGV[4])
 return 1
 "#;
 
@@ -97,6 +99,22 @@ impl RoomCache {
         Ok(data.and_then(|json| serde_json::from_str(&json).ok()))
     }
 
+    /// The `GET /api/live/goods-list` body as the last rebuild wrote it (one
+    /// Redis round trip, no JSON work); a miss, or an entry written before
+    /// the body was kept, goes through [`RoomCache::get`]. `None` for an
+    /// unknown room.
+    pub async fn goods_list(&self, live_id: LiveId) -> Result<Option<Bytes>> {
+        let mut conn = self.redis.conn.clone();
+        let kept: redis::RedisResult<Option<Vec<u8>>> = conn.hget(self.redis.keys.room_goods(live_id), "list").await;
+        if let Ok(Some(body)) = kept {
+            return Ok(Some(Bytes::from(body)));
+        }
+        match self.get(live_id).await? {
+            Some(room) => Ok(Some(goods_list_json(live_id, &room)?)),
+            None => Ok(None),
+        }
+    }
+
     /// Reads the room from Postgres and writes it to the cache unless a newer
     /// version is there; `None` (and the cache entry removed) for an unknown room.
     pub async fn rebuild(&self, live_id: LiveId) -> Result<Option<CachedRoom>> {
@@ -113,6 +131,7 @@ impl RoomCache {
             .arg(fresh.version)
             .arg(serde_json::to_string(&fresh).map_err(anyhow::Error::from)?)
             .arg(fresh.stock_versions())
+            .arg(goods_list_json(live_id, &fresh)?.as_ref())
             .invoke_async(&mut conn)
             .await;
         if let Err(err) = written {
@@ -129,6 +148,12 @@ impl RoomCache {
         }
         Ok(ids.len())
     }
+}
+
+/// The `goods-list` body (`GoodsList` JSON) of a snapshot.
+fn goods_list_json(live_id: LiveId, room: &CachedRoom) -> Result<Bytes> {
+    let list = GoodsList { live_id, goods: room.goods.clone() };
+    Ok(Bytes::from(serde_json::to_vec(&list).map_err(anyhow::Error::from)?))
 }
 
 /// One consistent snapshot of a room, its version and its cards.
