@@ -76,14 +76,14 @@ async function firstTap(page) {
   await page.goto(url, { waitUntil: "commit" });
   const toggle = page.locator(TOGGLE);
   await toggle.waitFor({ state: "visible", timeout: GIVE_UP_MS });
-  const box = await toggle.boundingBox();
-  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
   const started = Date.now();
   for (;;) {
     const handled = await page.evaluate(() => window.__firstTap);
     if (handled !== null) return Math.round(handled);
     if (Date.now() - started > GIVE_UP_MS) throw new Error(`no tap was handled within ${GIVE_UP_MS} ms`);
-    await page.touchscreen.tap(x, y);
+    // Where the toggle is now: the layout moves while images and fonts arrive.
+    const box = await toggle.boundingBox();
+    if (box) await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2);
     await page.waitForTimeout(25);
   }
 }
