@@ -2,9 +2,10 @@
 //! with its goods as viewers see it (through the room cache), and the web
 //! goods page (through the goods cache).
 //!
-//! Both read the Redis room cache on every call (one round trip): the
-//! consumer rebuilds it before it tells the viewers, so a viewer that re-reads
-//! the room on an event always sees that event. (The anonymous room page has
+//! Both read the Redis room cache on every call (one round trip; the
+//! `goods-list` body is kept there ready-made by each rebuild): the consumer
+//! rebuilds it before it tells the viewers, so a viewer that re-reads the
+//! room on an event always sees that event. (The anonymous room page has
 //! its own whole-page cache in `http`.)
 
 use std::sync::Arc;

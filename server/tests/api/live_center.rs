@@ -167,6 +167,16 @@ async fn orders_published_then_wiped_by_a_redis_restart_are_counted_after_reconc
     drop(redis);
 }
 
+/// Refreshes the view from this process, once the app's own refresher (which
+/// may hold the lock for its first pass) lets it.
+async fn refresh_now(app: &TestApp) {
+    let refreshed = eventually(Duration::from_secs(10), || async {
+        server::refresh_view(&app.db, Duration::ZERO).await.unwrap().is_some()
+    })
+    .await;
+    assert!(refreshed, "the view was refreshed");
+}
+
 #[tokio::test]
 async fn the_view_equals_the_source_group_by_and_the_dashboard_adds_what_arrived_since_with_exact_uv() {
     let shop = Shop::open(10).await;
@@ -174,14 +184,7 @@ async fn the_view_equals_the_source_group_by_and_the_dashboard_adds_what_arrived
     let (_, second_sku) = app.create_goods(&shop.owner, "Second", 10).await;
     stream_rows(app, shop.live_id, shop.sku_id, &[(1, 2), (2, 1), (3, 5)], "01").await;
     stream_rows(app, shop.live_id, second_sku, &[(1, 1)], "02").await;
-    // The app's own refresher may hold the lock for its first pass; this
-    // process refreshes once it is free.
-    assert!(
-        eventually(Duration::from_secs(10), || async {
-            server::refresh_view(&app.db, Duration::ZERO).await.unwrap().is_some()
-        })
-        .await
-    );
+    refresh_now(app).await;
     assert_eq!(view(app).await, group_by(app).await, "the view after refresh is the source's GROUP BY");
     let before = view(app).await;
 
@@ -205,12 +208,7 @@ async fn the_view_equals_the_source_group_by_and_the_dashboard_adds_what_arrived
     assert_eq!(board["sales"][0]["uv"], 4);
     assert!(board["view_as_of"].is_string());
     assert!(server::refresh_view(&app.db, Duration::from_secs(300)).await.unwrap().is_none(), "not due yet");
-    assert!(
-        eventually(Duration::from_secs(10), || async {
-            server::refresh_view(&app.db, Duration::ZERO).await.unwrap().is_some()
-        })
-        .await
-    );
+    refresh_now(app).await;
     assert_eq!(view(app).await, expected);
 }
 
