@@ -3,14 +3,13 @@
 //! tokens) alike. `client` is the request's resolved address
 //! (`http::ClientAddr`), never the proxy's.
 
-use std::{net::IpAddr, time::Duration};
+use std::net::IpAddr;
 
 use app::{
     error::{AppError, Reason},
     ids::UserId,
     model::{AuthReply, Role, SessionUser},
 };
-use moka::future::Cache;
 use sqlx::PgPool;
 
 use super::{
@@ -19,6 +18,7 @@ use super::{
     password::Hasher,
     rate_limit::{RateLimiter, PER_ADDRESS},
     session,
+    session_cache::{RevocationListener, SessionCache},
     username::Username,
 };
 use crate::error::Result;
@@ -28,16 +28,10 @@ pub struct Accounts {
     limiter: RateLimiter,
     lockout: Lockout,
     hasher: Hasher,
-    /// Who each token belongs to, for at most [`SESSION_CACHE_TTL`]: a flash
-    /// sale asks once a second per viewer instead of once per tap. A logout
-    /// drops the token here at once; other processes follow within the TTL
-    /// (the contract's second).
-    sessions: Cache<String, Option<SessionUser>>,
+    /// Who each token belongs to: a logout drops the token here at once and
+    /// in every other process within a second ([`SessionCache`]).
+    sessions: SessionCache,
 }
-
-/// How stale a session may be in a process that did not end it.
-pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(1);
-const SESSION_CACHE_ENTRIES: u64 = 200_000;
 
 const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=128;
 
@@ -51,8 +45,7 @@ fn valid_password(pass: &str) -> Result<(), AppError> {
 
 impl Accounts {
     pub fn new(db: PgPool, limiter: RateLimiter, lockout: Lockout) -> Self {
-        let sessions = Cache::builder().max_capacity(SESSION_CACHE_ENTRIES).time_to_live(SESSION_CACHE_TTL).build();
-        Self { db, limiter, lockout, hasher: Hasher::new(), sessions }
+        Self { db, limiter, lockout, hasher: Hasher::new(), sessions: SessionCache::default() }
     }
 
     async fn limit_address(&self, client: IpAddr) -> Result<()> {
@@ -119,13 +112,17 @@ impl Accounts {
 
     pub async fn logout(&self, token: &str) -> Result<()> {
         session::delete(&self.db, token).await?;
-        self.sessions.invalidate(token).await;
+        self.sessions.forget(token).await;
         Ok(())
     }
 
     /// Whose token this is (a viewer's taps that arrive together read it once).
     pub async fn user(&self, token: &str) -> Result<Option<SessionUser>> {
-        let load = session::user(&self.db, token);
-        self.sessions.try_get_with_by_ref(token, load).await.map_err(crate::error::Error::shared)
+        self.sessions.user(&self.db, token).await
+    }
+
+    /// The loop that hears other processes' sign-outs (one per process).
+    pub fn revocation_listener(&self) -> RevocationListener {
+        self.sessions.listener(self.db.clone())
     }
 }

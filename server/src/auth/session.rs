@@ -25,6 +25,18 @@ fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// A token's SHA-256, as stored (and as the process's session copies are keyed).
+pub type TokenDigest = [u8; 32];
+
+pub fn digest(token: &str) -> TokenDigest {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Whether `token` could be one we minted (64 hex digits); others are never looked up.
+pub fn well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 pub async fn create(db: &PgPool, user_id: UserId) -> Result<String> {
     let token = mint_token();
     sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
@@ -48,23 +60,43 @@ pub struct UserRow {
     pub password_hash: String,
 }
 
-/// The user behind a live token; `None` for unknown or expired tokens.
-pub async fn user(db: &PgPool, token: &str) -> Result<Option<SessionUser>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+/// The user behind a live token and how long the session has left; `None`
+/// for unknown or expired tokens.
+pub async fn user_until(db: &PgPool, token: &str) -> Result<Option<(SessionUser, std::time::Duration)>> {
+    if !well_formed(token) {
         return Ok(None);
     }
-    let row: Option<UserRow> = sqlx::query_as(
-        "SELECT u.id, u.username, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+    let row: Option<LiveSession> = sqlx::query_as(
+        "SELECT u.id, u.username, u.role, EXTRACT(EPOCH FROM s.expires_at - now())::FLOAT8 AS left_s
+           FROM sessions s JOIN users u ON u.id = s.user_id
           WHERE s.token_hash = $1 AND s.expires_at > now()",
     )
     .bind(hash(token))
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| SessionUser { user_id: r.id, username: r.username, role: r.role }))
+    Ok(row.map(|LiveSession { user: r, left_s }| {
+        let user = SessionUser { user_id: r.id, username: r.username, role: r.role };
+        (user, std::time::Duration::from_secs_f64(left_s.max(0.0)))
+    }))
 }
 
+#[derive(sqlx::FromRow)]
+struct LiveSession {
+    #[sqlx(flatten)]
+    user: UserRow,
+    left_s: f64,
+}
+
+/// Ends the session; the same statement records the revocation, which every
+/// process's session cache hears within its poll (`session_cache`).
 pub async fn delete(db: &PgPool, token: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash(token)).execute(db).await?;
+    sqlx::query(
+        "WITH gone AS (DELETE FROM sessions WHERE token_hash = $1 RETURNING token_hash)
+         INSERT INTO revoked_sessions (token_hash) SELECT token_hash FROM gone",
+    )
+    .bind(hash(token))
+    .execute(db)
+    .await?;
     Ok(())
 }
 

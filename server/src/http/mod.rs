@@ -4,9 +4,9 @@
 //! server functions reach through the `app` ports, and map errors once
 //! ([`error`]). Each request's session and client address are resolved once
 //! ([`session`], [`client_addr`]). Open event streams are capped per process
-//! and per client address ([`event_slots`]). Anonymous room pages are served
-//! from a per-process page cache ([`page_cache`]), which keeps them as
-//! compressed; what goes out is compressed and cached as [`assets`] says.
+//! and per client address ([`event_slots`]). Anonymous room pages and goods
+//! lists are served from a per-process cache ([`page_cache`]), which keeps them
+//! as compressed; what goes out is compressed and cached as [`assets`] says.
 
 mod assets;
 mod auth;
@@ -153,7 +153,7 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(assets::compression())
         .layer(middleware::from_fn(assets::weaken_etag))
-        // Outermost: a cached anonymous room page costs no other layer's work.
+        // Outermost: a cached room page or goods list costs no other layer's work.
         .layer(middleware::from_fn(move |request, next| page_cache::serve(pages.clone(), request, next)))
         .with_state(state)
 }

@@ -87,3 +87,34 @@ pub async fn record(
     .on_constraint("funnel_events_spu_id_fkey", missing)?;
     Ok(())
 }
+
+/// Records one order step per trace of a coalesced group, in one statement
+/// (in the group's transaction); traces with neither field are skipped.
+pub async fn record_orders(
+    conn: &mut PgConnection,
+    live_id: LiveId,
+    spu_id: SpuId,
+    traces: &[Trace<'_>],
+) -> Result<()> {
+    let traces: Vec<&Trace<'_>> = traces.iter().filter(|t| t.tracking_code.is_some() || t.trace_id.is_some()).collect();
+    if traces.is_empty() {
+        return Ok(());
+    }
+    let codes: Vec<Option<&str>> = traces.iter().map(|t| t.tracking_code).collect();
+    let ids: Vec<Option<&str>> = traces.iter().map(|t| t.trace_id).collect();
+    let missing = || AppError::not_found("live room or goods");
+    sqlx::query(
+        "INSERT INTO funnel_events (event, live_id, spu_id, tracking_code, trace_id)
+         SELECT $1, $2, $3, c, t FROM unnest($4::TEXT[], $5::TEXT[]) AS g(c, t)",
+    )
+    .bind(FunnelEvent::Order.as_str())
+    .bind(live_id.get())
+    .bind(spu_id.get())
+    .bind(&codes)
+    .bind(&ids)
+    .execute(conn)
+    .await
+    .on_constraint("funnel_events_live_id_fkey", missing)
+    .on_constraint("funnel_events_spu_id_fkey", missing)?;
+    Ok(())
+}

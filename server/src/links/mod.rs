@@ -17,7 +17,7 @@ mod well_known;
 pub use analytics::{AnalyticsField, AnalyticsSource};
 pub use beacons::{BeaconReport, Beacons, IgnoredBeacon};
 pub use config::Links;
-pub use funnel::{record as record_funnel, Beacon, FunnelEvent, Trace};
+pub use funnel::{record as record_funnel, record_orders as record_funnel_orders, Beacon, FunnelEvent, Trace};
 pub use trace_context::{chain_span, from_traceparent};
 pub use tracking_code::TrackingCode;
 pub use well_known::{apple_app_site_association, asset_links};

@@ -42,7 +42,7 @@ use crate::{
     events::enqueue_many,
     faults::Faults,
     goods::SkuRow,
-    links::{record_funnel, FunnelEvent, Trace},
+    links::{record_funnel_orders, Trace},
     rooms, stock,
 };
 
@@ -222,14 +222,14 @@ async fn together(db: &PgPool, faults: &Faults, group: &[&Owned]) -> Result<Vec<
         if rooms::status(&mut tx, live_id).await? != Some(RoomStatus::Live) {
             return Err(Apart::OneByOne(AppError::Conflict(app::error::Reason::RoomEnded).into()));
         }
-        for attempt in &kept {
-            let request = &attempt.order.request;
-            let trace =
-                Trace { tracking_code: request.tracking_code.as_deref(), trace_id: request.trace_id.as_deref() };
-            if trace.tracking_code.is_some() || trace.trace_id.is_some() {
-                record_funnel(&mut tx, FunnelEvent::Order, live_id, spu_id, &trace).await?;
-            }
-        }
+        let traces: Vec<Trace<'_>> = kept
+            .iter()
+            .map(|a| Trace {
+                tracking_code: a.order.request.tracking_code.as_deref(),
+                trace_id: a.order.request.trace_id.as_deref(),
+            })
+            .collect();
+        record_funnel_orders(&mut tx, live_id, spu_id, &traces).await?;
     }
     tx.commit().await.map_err(|e| Apart::Unknown(e.into()))?;
     Ok(group

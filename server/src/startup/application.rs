@@ -215,5 +215,6 @@ async fn start_workers(
     workers.spawn(Refresher { db: db.clone(), every: config.view_refresh_every, metrics: metrics.clone() }, None);
     workers.spawn(Expirer { db: db.clone(), returns: state.orders.returns(), metrics: metrics.clone() }, None);
     workers.spawn(BacklogSampler { db: db.clone(), redis: redis.clone(), metrics }, None);
+    workers.spawn(state.accounts.revocation_listener(), None);
     Ok(())
 }

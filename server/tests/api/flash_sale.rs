@@ -1,6 +1,7 @@
 //! The flash sale at speed: orders for one hot SKU commit in groups, a
 //! sold-out SKU is answered without Postgres, orders never lock the room row,
-//! and the anonymous room page is served from the page cache.
+//! and the anonymous room page and the goods list are served from the
+//! process's memory.
 
 use std::time::Duration;
 
@@ -263,4 +264,45 @@ async fn the_anonymous_room_page_is_served_from_the_page_cache_and_follows_the_r
         })
         .await
     );
+}
+
+#[tokio::test]
+async fn the_goods_list_is_answered_from_memory_for_everyone_and_follows_a_sale_within_a_second() {
+    let shop = Shop::open(5).await;
+    let url = shop.app.url(&format!("/api/live/goods-list?live_id={}", shop.live_id));
+    let client = reqwest::Client::new();
+    let list = |token: Option<String>| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let mut request = client.get(url);
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.unwrap();
+            let cached = response.headers().get("x-page-cache").map(|v| v.to_str().unwrap().to_owned());
+            (response.status().as_u16(), cached, response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, _, first) = list(None).await;
+    assert_eq!(status, 200);
+    assert_eq!(first["goods"][0]["stock"], 5);
+    // A signed-in viewer shares the anonymous crowd's copy.
+    let buyer = shop.app.register("viewer").await;
+    let (status, cached, second) = list(Some(buyer.token.clone())).await;
+    assert_eq!((status, cached.as_deref()), (200, Some("hit")));
+    assert_eq!(first, second);
+    // An order moves the card's stock in every copy within the contract's second.
+    assert_eq!(shop.buy(&buyer, 2).await.status(), 201);
+    let moved = eventually(Duration::from_secs(1), || {
+        let list = list(None);
+        async move { list.await.2["goods"][0]["stock"] == 3 }
+    });
+    assert!(moved.await, "the list shows the order's stock within 1 s");
+    // Unknown rooms are never kept: each one is asked again and answered 404.
+    let missing = shop.app.url("/api/live/goods-list?live_id=987654321");
+    for _ in 0..2 {
+        let response = client.get(&missing).send().await.unwrap();
+        assert_eq!(response.status(), 404);
+        assert_eq!(response.headers().get("x-page-cache"), None);
+    }
 }

@@ -53,7 +53,9 @@ async fn an_event_left_unacknowledged_by_a_dead_consumer_is_redelivered_and_the_
 
 #[tokio::test]
 async fn concurrent_misses_rebuild_a_room_once() {
-    let app = TestApp::spawn().await;
+    // The Redis cache's own behaviour: the process's copy of the list would
+    // answer these requests without asking Redis.
+    let app = TestApp::spawn_with(&[("LIVE_PAGE_CACHE", "off")]).await;
     let owner = app.register("streamer").await;
     let (live_id, spus) = app.room_with_goods(&owner, &[("Tea", 5)]).await;
     app.bind(&owner, live_id, spus[0]).await;

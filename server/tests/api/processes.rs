@@ -162,3 +162,37 @@ fn unsafe_kill(pid: i32) -> i32 {
         .map(|s| s.code().unwrap_or(1))
         .unwrap_or(1)
 }
+
+#[tokio::test]
+async fn a_sign_out_through_one_process_is_refused_by_another_within_a_second() {
+    let (database_url, prefix) = fresh_database();
+    let a = ServerProcess::start(&database_url, &prefix).await;
+    let b = ServerProcess::start(&database_url, &prefix).await;
+    let reply = post(
+        &a.base,
+        "/api/auth/register",
+        None,
+        json!({ "username": "viewer_two", "password": "secret-pass-1", "role": "viewer" }),
+    )
+    .await;
+    let token = reply["token"].as_str().unwrap().to_owned();
+    let client = reqwest::Client::new();
+    let my_orders = |base: &str| client.get(format!("{base}/api/orders")).bearer_auth(&token).send();
+    // B knows the session for longer than its copy would be believed alone.
+    for _ in 0..6 {
+        assert_eq!(my_orders(&b.base).await.unwrap().status(), 200);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    let out = client.post(format!("{}/api/auth/logout", a.base)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(out.status(), 204);
+    let signed_out = Instant::now();
+    loop {
+        let status = my_orders(&b.base).await.unwrap().status();
+        if status == 401 {
+            break;
+        }
+        assert_eq!(status, 200);
+        assert!(signed_out.elapsed() < Duration::from_secs(1), "B still takes the token a second after the sign-out");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
