@@ -98,6 +98,9 @@ impl NewOrder {
 pub struct Committed {
     pub receipt: OrderReceipt,
     pub outbox_id: i64,
+    /// Its group published its event and dropped the goods' cached detail
+    /// already; otherwise the attempt does both after the commit.
+    pub settled: bool,
 }
 
 /// What one attempt commits.
@@ -196,7 +199,7 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
         record_funnel(&mut tx, FunnelEvent::Order, live_id, first.spu_id, &trace).await?;
     }
     tx.commit().await.map_err(|e| Failed::Unknown(e.into()))?;
-    Ok(Committed { receipt: new_order.receipt(), outbox_id })
+    Ok(Committed { receipt: new_order.receipt(), outbox_id, settled: false })
 }
 
 fn sku_row(skus: &[SkuRow], sku_id: SkuId) -> Result<&SkuRow, Error> {

@@ -38,8 +38,9 @@ use super::{
     OrderSn, Xid,
 };
 use crate::{
+    cache::GoodsCache,
     error::Error,
-    events::enqueue_many,
+    events::{enqueue_many, Publisher},
     faults::Faults,
     goods::SkuRow,
     links::{record_funnel_orders, Trace},
@@ -104,12 +105,14 @@ struct Lane {
 pub struct Coalescer {
     db: PgPool,
     faults: Faults,
+    publisher: Publisher,
+    goods_cache: Arc<GoodsCache>,
     lanes: Cache<SkuId, Arc<Lane>>,
 }
 
 impl Coalescer {
-    pub fn new(db: PgPool, faults: Faults) -> Self {
-        Self { db, faults, lanes: Cache::builder().time_to_idle(LANE_IDLE).build() }
+    pub fn new(db: PgPool, faults: Faults, publisher: Publisher, goods_cache: Arc<GoodsCache>) -> Self {
+        Self { db, faults, publisher, goods_cache, lanes: Cache::builder().time_to_idle(LANE_IDLE).build() }
     }
 
     /// Commits the attempt, together with the others for its SKU that are
@@ -134,9 +137,8 @@ impl Coalescer {
                 if group.is_empty() {
                     break;
                 }
-                let (db, faults) = (self.db.clone(), self.faults.clone());
                 // In the caller's span: a lone order's commit shows in its own trace.
-                let run = run(db, faults, group).instrument(tracing::Span::current());
+                let run = run(self.clone(), group).instrument(tracing::Span::current());
                 if tokio::spawn(run).await.is_err() {
                     tracing::error!("a coalesced commit panicked; its attempts are settled by XID");
                 }
@@ -160,18 +162,22 @@ impl<E: Into<Error>> From<E> for Apart {
     }
 }
 
-async fn run(db: PgPool, faults: Faults, group: Vec<Ticket>) {
+async fn run(lane: Coalescer, group: Vec<Ticket>) {
+    let (db, faults) = (&lane.db, &lane.faults);
     let results: Vec<Result<Committed, Failed>> = if group.len() == 1 {
-        vec![commit(&db, &faults, group[0].attempt.attempt()).await]
+        vec![commit(db, faults, group[0].attempt.attempt()).await]
     } else {
         let attempts: Vec<&Owned> = group.iter().map(|t| &t.attempt).collect();
-        match together(&db, &faults, &attempts).await {
-            Ok(results) => results,
+        match together(db, faults, &attempts).await {
+            Ok(mut results) => {
+                settle(&lane, &attempts, &mut results).await;
+                results
+            }
             Err(Apart::OneByOne(err)) => {
                 tracing::debug!(error = %err, size = group.len(), "group not committed together; one by one");
                 let mut results = Vec::with_capacity(group.len());
                 for ticket in &group {
-                    results.push(commit(&db, &faults, ticket.attempt.attempt()).await);
+                    results.push(commit(db, faults, ticket.attempt.attempt()).await);
                 }
                 results
             }
@@ -183,6 +189,24 @@ async fn run(db: PgPool, faults: Faults, group: Vec<Ticket>) {
     };
     for (ticket, result) in group.into_iter().zip(results) {
         let _ = ticket.answer.send(result);
+    }
+}
+
+/// After a group's commit: its events published in one go and the goods'
+/// cached detail dropped once, instead of once per order. When publishing
+/// fails, each order does both itself (and logs a failed publish).
+async fn settle(lane: &Coalescer, attempts: &[&Owned], results: &mut [Result<Committed, Failed>]) {
+    let ids: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok()).map(|c| c.outbox_id).collect();
+    if ids.is_empty() {
+        return;
+    }
+    if let Err(err) = lane.publisher.send_many(&ids).await {
+        tracing::warn!(error = %err, rows = ids.len(), "a group's events not published together; one by one");
+        return;
+    }
+    lane.goods_cache.invalidate(attempts[0].sku().spu_id).await;
+    for committed in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
+        committed.settled = true;
     }
 }
 
@@ -377,7 +401,7 @@ async fn insert_orders(
     let mut committed = HashMap::with_capacity(receipts.len());
     for (outbox_id, xid) in outbox {
         if let Some(receipt) = receipts.remove(&xid) {
-            committed.insert(xid, Committed { receipt, outbox_id });
+            committed.insert(xid, Committed { receipt, outbox_id, settled: false });
         }
     }
     Ok(committed)

@@ -104,7 +104,7 @@ impl Orders {
             payments,
             facts,
         } = parts;
-        let coalescer = Coalescer::new(db.clone(), faults.clone());
+        let coalescer = Coalescer::new(db.clone(), faults.clone(), publisher.clone(), goods_cache.clone());
         let returns = Returns { stock: stock.clone(), goods_cache: goods_cache.clone(), relay: relay.clone() };
         Self {
             db,
@@ -298,6 +298,10 @@ impl Orders {
     async fn after_commit(&self, committed: &Committed, skus: &[SkuRow]) {
         if let Err(err) = self.faults.hit("after_commit").await {
             tracing::warn!(error = %err, "fault after commit");
+            return;
+        }
+        if committed.settled {
+            self.relay.notify();
             return;
         }
         let receipt = &committed.receipt;
