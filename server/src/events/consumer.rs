@@ -50,6 +50,11 @@ pub trait Handler: Send + Sync + 'static {
     /// The group's name (before the key prefix).
     const GROUP: &'static str;
     async fn handle(&self, delivery: &Delivery<Self::Event>) -> Result<()>;
+    /// Called with the events of one read before they are handled one by
+    /// one, so that a handler may do their shared work at once (one
+    /// transaction for many). `handle` must still do each event's work
+    /// alone when this did not (it failed, or the event was not in it).
+    async fn prepare(&self, _batch: &[Delivery<Self::Event>]) {}
 }
 
 pub struct GroupConsumer<H: Handler> {
@@ -135,12 +140,23 @@ impl<H: Handler> GroupConsumer<H> {
             tokio::time::timeout(wait, blocking.xread_options(&[&self.stream_key], &[">"], &opts))
                 .await
                 .context("blocking read timed out")??;
-        for key in reply.map(|r| r.keys).unwrap_or_default() {
-            for entry in &key.ids {
-                self.process(entry).await?;
-            }
+        let entries: Vec<StreamId> =
+            reply.map(|r| r.keys).unwrap_or_default().into_iter().flat_map(|k| k.ids).collect();
+        if entries.len() > 1 {
+            let batch: Vec<Delivery<H::Event>> = entries.iter().filter_map(Self::decode).collect();
+            self.handler.prepare(&batch).await;
+        }
+        for entry in &entries {
+            self.process(entry).await?;
         }
         Ok(())
+    }
+
+    /// The entry as its handler sees it, if it reads (`process` parks the rest).
+    fn decode(raw: &StreamId) -> Option<Delivery<H::Event>> {
+        let entry = Entry::read(raw)?;
+        let event = H::Event::decode(&entry.kind, &entry.payload).ok()?;
+        Some(Delivery { event_id: entry.event_id, live_id: entry.live_id, event })
     }
 
     async fn process(&self, raw: &StreamId) -> Result<()> {

@@ -200,6 +200,7 @@ async fn start_workers(
         redis: redis.clone(),
         fanout: state.fanout.clone(),
         faults: state.orders.faults.clone(),
+        counted: Default::default(),
     };
     GroupConsumer::start(workers, db.clone(), redis.clone(), config.claim_idle, stats).await?;
     workers.spawn(state.relay.clone(), Some(state.relay.wake()));

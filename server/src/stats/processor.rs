@@ -4,6 +4,8 @@
 //! told to the owner's event stream as one `order` notice per item; a paid,
 //! expired or cancelled order is told to the owner as such.
 
+use std::{collections::HashSet, sync::Mutex};
+
 use app::events::{OrderCreated, OrderEvent, OrderNotice, OrderStatusChanged, RoomEvent};
 use sqlx::PgPool;
 use tracing::Instrument;
@@ -27,11 +29,16 @@ pub struct LiveOrderStatisticProcessor {
     pub fanout: Fanout,
     /// `stats_after_count`: the tests kill a consumer between counting an order and acknowledging it.
     pub faults: Faults,
+    /// Orders of the current read that `prepare` counted together already.
+    pub counted: Mutex<HashSet<String>>,
 }
 
 impl LiveOrderStatisticProcessor {
     async fn created(&self, event_id: i64, order: &OrderCreated) -> Result<()> {
-        count::record(&self.db, &order.order_sn).await?;
+        let counted = self.counted.lock().expect("lock poisoned").remove(&order.order_sn);
+        if !counted {
+            count::record(&self.db, &order.order_sn).await?;
+        }
         window::add(&self.redis, order.live_id, &order.order_sn, order.time_ms).await?;
         self.faults.hit("stats_after_count").await?;
         for (index, item) in order.goods_items.iter().enumerate() {
@@ -75,5 +82,28 @@ impl Handler for LiveOrderStatisticProcessor {
         }
         .instrument(span)
         .await
+    }
+
+    /// A burst's new orders counted in one transaction (one commit instead
+    /// of one per order); on failure each is counted alone by `handle`.
+    async fn prepare(&self, batch: &[Delivery<OrderEvent>]) {
+        let order_sns: Vec<&str> = batch
+            .iter()
+            .filter_map(|d| match &d.event {
+                OrderEvent::Created(order) => Some(order.order_sn.as_str()),
+                _ => None,
+            })
+            .collect();
+        if order_sns.len() < 2 {
+            return;
+        }
+        match count::record_many(&self.db, &order_sns).await {
+            Ok(_) => {
+                let mut counted = self.counted.lock().expect("lock poisoned");
+                counted.clear();
+                counted.extend(order_sns.into_iter().map(str::to_owned));
+            }
+            Err(err) => tracing::debug!(error = %err, "a burst not counted together; one by one"),
+        }
     }
 }
