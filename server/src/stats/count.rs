@@ -18,22 +18,7 @@ pub const STREAM_LOCK: i64 = 0x6c69_7665_5f73_7472; // "live_str"
 /// Inserts the order's rows into `live_order_stream` from the order itself
 /// (Postgres, the record), unless they are there; returns how many it inserted.
 pub async fn record(db: &PgPool, order_sn: &str) -> Result<u64> {
-    let mut tx = db.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock_shared($1)").bind(STREAM_LOCK).execute(&mut *tx).await?;
-    let inserted = sqlx::query(
-        "INSERT INTO live_order_stream (order_sn, live_id, user_id, sku_id, order_quantity, amount_cents, ordered_at)
-         SELECT o.order_sn, o.live_id, o.user_id, i.sku_id, i.quantity, i.quantity * i.price_cents, o.created_at
-           FROM orders o JOIN order_items i ON i.order_id = o.id
-          WHERE o.order_sn = $1
-          ORDER BY i.sku_id
-         ON CONFLICT (order_sn, sku_id) DO NOTHING",
-    )
-    .bind(order_sn)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    Ok(inserted)
+    record_many(db, &[order_sn]).await
 }
 
 /// [`record`] for many orders in one transaction (a consumer's read of a
