@@ -2,8 +2,10 @@
 # Installs, only where missing, everything the project needs to build, run and
 # test on a fresh machine of this kind: the wasm32 target, cargo-leptos, the
 # wasm-bindgen CLI matching Cargo.lock, wasm-opt (npm binaryen), Chromium and
-# the end2end npm packages. Starts Postgres and Redis when installed but
-# stopped. Idempotent; safe to run before every `run` and `test`.
+# the end2end npm packages, nginx with its RTMP module and ffmpeg (live video).
+# Starts Postgres and Redis when stopped, and installs them (Debian's
+# packages, trust auth on 127.0.0.1 as on the CI machines) where they are not
+# installed at all. Idempotent; safe to run before every `run` and `test`.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,8 +19,28 @@ die() { printf '\033[1;31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
 export PATH="$HOME/.cargo/bin:$BINARYEN_BIN:$PATH"
 
 # ---- services ---------------------------------------------------------------
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+# A machine without PostgreSQL gets Debian's, answering on 127.0.0.1 without
+# a password (what DATABASE_URL's default expects; local development only).
+install_postgres() {
+  log "installing PostgreSQL (Debian's package)"
+  apt_install postgresql postgresql-client
+  local hba
+  hba="$(ls /etc/postgresql/*/main/pg_hba.conf | head -n1)"
+  grep -q "^host all all 127.0.0.1/32 trust" "$hba" \
+    || sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+}
+
 ensure_postgres() {
   if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then return; fi
+  if ! command -v pg_ctlcluster >/dev/null || [ ! -d /etc/postgresql ] || [ -z "$(ls /etc/postgresql)" ]; then
+    install_postgres
+  fi
   if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
     log "starting PostgreSQL"
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
@@ -30,6 +52,10 @@ ensure_postgres() {
 
 ensure_redis() {
   if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return; fi
+  if ! command -v redis-server >/dev/null; then
+    log "installing Redis (Debian's package)"
+    apt_install redis-server redis-tools
+  fi
   if command -v redis-server >/dev/null; then
     log "starting Redis"
     mkdir -p /var/lib/redis /var/log/redis
@@ -95,18 +121,20 @@ ensure_wasm_bindgen() {
 }
 
 # ---- browser and npm --------------------------------------------------------
-# Chromium (and a CJK font) for Playwright; nginx for the level-2 cache test of deploy/nginx.
+# Chromium (and a CJK font) for Playwright; nginx for the level-2 cache test of
+# deploy/nginx, with its RTMP module for live video; ffmpeg for the demo
+# stream and the live-video tests.
 ensure_debian_packages() {
   local missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
   [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  [ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing+=(libnginx-mod-rtmp)
+  [ -x /usr/bin/ffmpeg ] || missing+=(ffmpeg)
   # A CJK font, so Chromium renders (and screenshots show) the Chinese UI.
   [ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
   [ ${#missing[@]} -eq 0 ] && return
   log "installing Debian packages: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
+  apt_install "${missing[@]}"
 }
 
 ensure_npm_packages() {

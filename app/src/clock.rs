@@ -125,6 +125,12 @@ fn fields(ms: i64, local: bool) -> (Fields, &'static str) {
     (utc_fields(ms), " UTC")
 }
 
+/// `2026-03-04T14:03:22Z`: RFC 3339 in UTC, whole seconds (what the API takes).
+pub fn rfc3339_utc(ms: i64) -> String {
+    let f = utc_fields(ms);
+    format!("{}-{:02}-{:02}T{:02}:{:02}:{:02}Z", f.year, f.month, f.day, f.hour, f.minute, f.second)
+}
+
 /// `14:03:22`: the time of day, for events of today (the ticker).
 pub fn time_text(ms: i64, local: bool) -> String {
     let (f, zone) = fields(ms, local);
@@ -180,6 +186,13 @@ mod tests {
         assert_eq!(time_text(ms, false), "05:06:07 UTC");
         assert_eq!(date_time_text(ms, false), "2026-03-04 05:06 UTC");
         assert_eq!(date_time_text(0, true), "1970-01-01 00:00 UTC", "no zone to read on the server");
+    }
+
+    #[test]
+    fn a_scheduled_time_goes_to_the_api_as_rfc3339_and_reads_back() {
+        let ms = parse_rfc3339_ms("2026-12-01T20:30:05Z").unwrap();
+        assert_eq!(rfc3339_utc(ms + 999), "2026-12-01T20:30:05Z");
+        assert_eq!(parse_rfc3339_ms(&rfc3339_utc(ms)), Some(ms));
     }
 
     #[test]

@@ -34,9 +34,21 @@ pub async fn get_overview() -> Result<Overview, AppError> {
 }
 
 #[server(endpoint = "console/create-room")]
-pub async fn create_room(title: String, stream_url: Option<String>) -> Result<LiveId, AppError> {
+pub async fn create_room(
+    title: String,
+    stream_url: Option<String>,
+    starts_in_minutes: Option<String>,
+) -> Result<LiveId, AppError> {
     let user = require_user().await?;
-    let new = crate::model::NewRoom { title, stream_url: stream_url.filter(|s| !s.trim().is_empty()) };
+    let minutes = match starts_in_minutes.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => Some(v.parse::<i64>().map_err(|_| AppError::Invalid(Reason::ScheduleRange))?),
+    };
+    if minutes.is_some_and(|m| !(1..=527_040).contains(&m)) {
+        return Err(AppError::Invalid(Reason::ScheduleRange));
+    }
+    let scheduled_at = minutes.map(|m| crate::clock::rfc3339_utc(crate::components::countdown::now_ms() + m * 60_000));
+    let new = crate::model::NewRoom { title, stream_url: stream_url.filter(|s| !s.trim().is_empty()), scheduled_at };
     let room = services()?.console.create_room(&user, new).await?;
     Ok(room.live_id)
 }

@@ -122,6 +122,10 @@ pub struct GoodsReordered {
 pub struct Explaining {
     pub live_id: LiveId,
     pub spu_id: Option<SpuId>,
+    /// The stream clock when the streamer pressed it (`None`: no stream):
+    /// a viewer's room highlights the card when its player reaches it.
+    #[serde(default)]
+    pub stream_time_ms: Option<i64>,
 }
 
 /// A SKU's stock changed; `spu_stock` is the product's total, what a card shows.
@@ -153,6 +157,12 @@ pub struct SaleChanged {
 pub struct RoomStatusChanged {
     pub live_id: LiveId,
     pub stream_status: StreamStatus,
+    /// Where to play the room from now: the live playlist while streaming.
+    #[serde(default)]
+    pub playback_url: Option<String>,
+    /// The recording, once the room has ended with one.
+    #[serde(default)]
+    pub replay_url: Option<String>,
 }
 
 /// One item of an order placed in the room (the owner's stream only).

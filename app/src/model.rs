@@ -17,6 +17,12 @@ pub struct RoomSummary {
     pub streamer: String,
     pub cover_url: Option<String>,
     pub goods_count: i64,
+    /// Where the room's stream is.
+    #[serde(default)]
+    pub stream_status: StreamStatus,
+    /// RFC 3339 UTC: when an upcoming room is due to go live.
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
 }
 
 /// A live room as a viewer sees it.
@@ -32,6 +38,30 @@ pub struct Room {
     pub status: RoomStatus,
     /// RFC 3339 UTC.
     pub created_at: String,
+    /// Where the room's stream is (`room_status` events move it).
+    #[serde(default)]
+    pub stream_status: StreamStatus,
+    /// RFC 3339 UTC: when the room is due to go live, if scheduled.
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
+    /// The HLS playlist while the stream is live or reconnecting.
+    #[serde(default)]
+    pub playback_url: Option<String>,
+    /// The recorded stream as a VOD playlist, once there is one.
+    #[serde(default)]
+    pub replay_url: Option<String>,
+    /// Zero of the stream clock (the first publish), Unix ms: `explaining`
+    /// events and the replay's timeline count stream time from it.
+    #[serde(default)]
+    pub stream_epoch_ms: Option<i64>,
+}
+
+impl Room {
+    /// What the stage plays: the live stream, else the replay, else the
+    /// room's own video URL.
+    pub fn video_url(&self) -> Option<&str> {
+        self.playback_url.as_deref().or(self.replay_url.as_deref()).or(self.stream_url.as_deref())
+    }
 }
 
 /// One floating goods card: a product bound to a room, in display order.
@@ -170,6 +200,12 @@ named_enum!(
     StreamStatus, "stream status" { Offline => "offline", Live => "live", Reconnecting => "reconnecting", Ended => "ended" }
 );
 
+impl Default for StreamStatus {
+    fn default() -> Self {
+        Self::Offline
+    }
+}
+
 named_enum!(
     /// An order starts `created` (unpaid); it becomes `paid` when the payment
     /// provider confirms, `cancelled` when its buyer cancels it unpaid, or
@@ -238,6 +274,49 @@ pub struct SpuDetail {
     pub skus: Vec<SkuDetail>,
 }
 
+/// A new stream key for a room (`POST /api/live/{live_id}/stream-key`):
+/// shown once, the encoder's server and key fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StreamKey {
+    pub stream_key: String,
+    pub rtmp_url: String,
+}
+
+/// One "now explaining" change at its stream time (`spu_id` none: cleared).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TimelineEntry {
+    pub spu_id: Option<SpuId>,
+    pub stream_time_ms: i64,
+}
+
+/// A room's product timeline (`GET /api/live/{live_id}/timeline`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Timeline {
+    pub live_id: LiveId,
+    pub entries: Vec<TimelineEntry>,
+}
+
+impl Timeline {
+    /// The product being explained at `stream_time_ms`, by the last change before it.
+    pub fn explaining_at(&self, stream_time_ms: i64) -> Option<SpuId> {
+        self.entries.iter().take_while(|e| e.stream_time_ms <= stream_time_ms).last().and_then(|e| e.spu_id)
+    }
+
+    /// Each product explained, once, with the first stream time it was.
+    pub fn first_mentions(&self) -> Vec<(SpuId, i64)> {
+        let mut seen: Vec<(SpuId, i64)> = Vec::new();
+        for entry in &self.entries {
+            if let Some(spu) = entry.spu_id.filter(|spu| !seen.iter().any(|(s, _)| s == spu)) {
+                seen.push((spu, entry.stream_time_ms));
+            }
+        }
+        seen
+    }
+}
+
 /// `POST /api/live` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -245,6 +324,9 @@ pub struct NewRoom {
     pub title: String,
     #[serde(default)]
     pub stream_url: Option<String>,
+    /// RFC 3339: when the room is due to go live (listed as upcoming until its stream starts).
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
 }
 
 /// A product bound to a room (`POST /api/live/{live_id}/goods` answer).

@@ -18,7 +18,7 @@ use crate::{
     model::{
         AuthReply, Binding, ConsoleRoom, DeadLetter, GoodsPage, NewGoods, NewRoom, OrderReceipt, OrderRequest,
         PaymentStarted, PlacedOrder, Role, Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail,
-        SyncFailure,
+        StreamKey, SyncFailure,
     },
 };
 
@@ -26,6 +26,8 @@ use crate::{
 #[async_trait::async_trait]
 pub trait Catalog: Send + Sync + 'static {
     async fn live_rooms(&self) -> Result<Vec<RoomSummary>, AppError>;
+    /// Rooms scheduled to go live that have not started, soonest first.
+    async fn upcoming_rooms(&self) -> Result<Vec<RoomSummary>, AppError>;
     /// `None` for a room that does not exist.
     async fn room_view(&self, live_id: LiveId) -> Result<Option<RoomView>, AppError>;
     /// The web goods page's data; `None` for unknown goods.
@@ -75,6 +77,8 @@ pub trait Console: Send + Sync + 'static {
     ) -> Result<Option<SpuId>, AppError>;
     /// Ends a live room: it leaves the home page and takes no more orders.
     async fn end_room(&self, user: &SessionUser, live_id: LiveId) -> Result<Room, AppError>;
+    /// A new stream key for the owner's room (the old one stops working).
+    async fn stream_key(&self, user: &SessionUser, live_id: LiveId) -> Result<StreamKey, AppError>;
     /// Events of the streamer's rooms that no consumer could handle (one room, or all).
     async fn dead_letters(&self, user: &SessionUser, live_id: Option<LiveId>) -> Result<Vec<DeadLetter>, AppError>;
     /// Puts every waiting dead letter of the streamer's rooms (one room, or all)

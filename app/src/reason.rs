@@ -41,6 +41,8 @@ pub enum Reason {
     MultiLine { field: Field },
     #[error("{field} must be an http(s) URL or a path on this site")]
     NotAUrl { field: Field },
+    #[error("scheduled_at must be an RFC 3339 time within the next year")]
+    ScheduleRange,
     // ---- accounts
     #[error("the password must have {min} to {max} characters")]
     PasswordLength { min: usize, max: usize },

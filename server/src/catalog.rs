@@ -79,6 +79,11 @@ impl app::ports::Catalog for Catalog {
         Ok(rooms::live_rooms(&mut conn, HOME_ROOMS).await?)
     }
 
+    async fn upcoming_rooms(&self) -> Result<Vec<RoomSummary>, AppError> {
+        let mut conn = self.db.acquire().await.map_err(crate::error::Error::from)?;
+        Ok(rooms::upcoming_rooms(&mut conn, HOME_ROOMS).await?)
+    }
+
     async fn room_view(&self, live_id: LiveId) -> Result<Option<RoomView>, AppError> {
         Ok(self.load_room_view(live_id).await?)
     }

@@ -11,7 +11,7 @@ use app::{
     live_center::Dashboard,
     model::{
         Binding, ConsoleRoom, DeadLetter, NewGoods, NewRoom, Role, Room, RoomSummary, SaleInfo, SessionUser, SkuDetail,
-        SpuDetail, SyncFailure,
+        SpuDetail, StreamKey, SyncFailure,
     },
 };
 use sqlx::PgPool;
@@ -28,6 +28,7 @@ use crate::{
     startup::redis::Redis,
     stats,
     stock::{self, StockGate},
+    video::{self, VideoUrls},
 };
 
 pub struct Console {
@@ -39,6 +40,7 @@ pub struct Console {
     stock: Arc<StockGate>,
     limiter: RateLimiter,
     facts: SaleFacts,
+    video: VideoUrls,
 }
 
 /// What `Console` is built from.
@@ -52,6 +54,8 @@ pub struct ConsoleParts {
     pub limiter: RateLimiter,
     /// Dropped for a room this process changes (orders see it at once here).
     pub facts: SaleFacts,
+    /// Where rooms' streams go in and come out.
+    pub video: VideoUrls,
 }
 
 fn streamer(user: &SessionUser) -> Result<(), AppError> {
@@ -63,8 +67,8 @@ fn streamer(user: &SessionUser) -> Result<(), AppError> {
 
 impl Console {
     pub fn new(parts: ConsoleParts) -> Self {
-        let ConsoleParts { db, redis, relay, goods_cache, publisher, stock, limiter, facts } = parts;
-        Self { db, redis, relay, goods_cache, publisher, stock, limiter, facts }
+        let ConsoleParts { db, redis, relay, goods_cache, publisher, stock, limiter, facts, video } = parts;
+        Self { db, redis, relay, goods_cache, publisher, stock, limiter, facts, video }
     }
 
     /// Counts one use of a per-account quota; `rate_limited` past it.
@@ -96,8 +100,9 @@ impl Console {
 
     async fn load_console_room(&self, user: &SessionUser, live_id: LiveId) -> Result<ConsoleRoom> {
         let mut conn = self.db.acquire().await?;
-        let (room, _) =
-            rooms::find_with_version(&mut conn, live_id).await?.ok_or_else(|| AppError::not_found("live room"))?;
+        let (room, _) = rooms::find_with_version(&mut conn, &self.video, live_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("live room"))?;
         if room.owner_id != user.user_id.get() {
             return Err(AppError::forbidden().into());
         }
@@ -163,14 +168,20 @@ impl app::ports::Console for Console {
     async fn create_room(&self, user: &SessionUser, new: NewRoom) -> Result<Room, AppError> {
         streamer(user)?;
         self.quota(user, "rooms", ROOMS_PER_ACCOUNT).await?;
-        Ok(rooms::create(&self.db, user.user_id, &new).await?)
+        Ok(rooms::create(&self.db, &self.video, user.user_id, &new).await?)
     }
 
     async fn end_room(&self, user: &SessionUser, live_id: LiveId) -> Result<Room, AppError> {
         streamer(user)?;
-        let ended = self.published(rooms::end(&self.db, user.user_id, live_id).await);
+        let ended = self.published(rooms::end(&self.db, &self.video, user.user_id, live_id).await);
         self.facts.forget_room(live_id);
         ended
+    }
+
+    async fn stream_key(&self, user: &SessionUser, live_id: LiveId) -> Result<StreamKey, AppError> {
+        streamer(user)?;
+        let stream_key = video::rotate(&self.db, user.user_id, live_id).await?;
+        Ok(StreamKey { stream_key, rtmp_url: self.video.rtmp.clone() })
     }
 
     async fn dead_letters(&self, user: &SessionUser, live_id: Option<LiveId>) -> Result<Vec<DeadLetter>, AppError> {

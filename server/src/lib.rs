@@ -59,6 +59,7 @@ mod payments;
 mod rooms;
 mod stats;
 mod stock;
+mod video;
 
 pub mod startup;
 

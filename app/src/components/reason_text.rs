@@ -42,6 +42,7 @@ pub fn reason_text(i18n: I18nContext<Locale>, reason: &Reason) -> String {
         Reason::PositionsMismatch => t_string!(i18n, reason_positions_mismatch).to_string(),
         Reason::ExplainUnbound => t_string!(i18n, reason_explain_unbound).to_string(),
         Reason::SaleStart => t_string!(i18n, reason_sale_start).to_string(),
+        Reason::ScheduleRange => t_string!(i18n, reason_schedule_range).to_string(),
         Reason::LimitRange => t_string!(i18n, reason_limit_range).to_string(),
         Reason::ItemCount { max } => t_string!(i18n, reason_item_count, max).to_string(),
         Reason::Quantity { max } => t_string!(i18n, reason_quantity, max).to_string(),

@@ -68,6 +68,8 @@ pub fn ConsolePage() -> impl IntoView {
                                 <ActionForm action=create_room attr:class="inline-form" attr:data-testid="create-room">
                                     <input name="title" required maxlength="100" placeholder=move || t_string!(i18n, room_title)/>
                                     <input name="stream_url" type="url" placeholder=move || t_string!(i18n, stream_url_optional)/>
+                                    <input name="starts_in_minutes" type="number" min="1" step="1" inputmode="numeric"
+                                        data-testid="starts-in-minutes" placeholder=move || t_string!(i18n, starts_in_minutes_optional)/>
                                     <button class="button" type="submit">{t!(i18n, create)}</button>
                                 </ActionForm>
                                 <ErrorNotice error=action_error(create_room)/>

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 
 use super::single_flight::KeyedLocks;
-use crate::{error::Result, rooms, startup::redis::Redis};
+use crate::{error::Result, rooms, startup::redis::Redis, video::VideoUrls};
 
 /// What is cached per room.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -56,16 +56,18 @@ return 1
 pub struct RoomCache {
     db: PgPool,
     redis: Redis,
+    urls: VideoUrls,
     write: redis::Script,
     loading: KeyedLocks<LiveId>,
     rebuilds: AtomicU64,
 }
 
 impl RoomCache {
-    pub fn new(db: PgPool, redis: Redis) -> Self {
+    pub fn new(db: PgPool, redis: Redis, urls: VideoUrls) -> Self {
         Self {
             db,
             redis,
+            urls,
             write: redis::Script::new(WRITE_IF_NEWER),
             loading: KeyedLocks::default(),
             rebuilds: AtomicU64::new(0),
@@ -119,7 +121,7 @@ impl RoomCache {
     /// version is there; `None` (and the cache entry removed) for an unknown room.
     pub async fn rebuild(&self, live_id: LiveId) -> Result<Option<CachedRoom>> {
         self.rebuilds.fetch_add(1, Ordering::Relaxed);
-        let Some(fresh) = load(&self.db, live_id).await? else {
+        let Some(fresh) = load(&self.db, &self.urls, live_id).await? else {
             let mut conn = self.redis.conn.clone();
             let _: redis::RedisResult<()> = conn.del(self.redis.keys.room_goods(live_id)).await;
             return Ok(None);
@@ -157,10 +159,10 @@ fn goods_list_json(live_id: LiveId, room: &CachedRoom) -> Result<Bytes> {
 }
 
 /// One consistent snapshot of a room, its version and its cards.
-async fn load(db: &PgPool, live_id: LiveId) -> Result<Option<CachedRoom>> {
+async fn load(db: &PgPool, urls: &VideoUrls, live_id: LiveId) -> Result<Option<CachedRoom>> {
     let mut tx = db.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-    let Some((room, version)) = rooms::find_with_version(&mut tx, live_id).await? else {
+    let Some((room, version)) = rooms::find_with_version(&mut tx, urls, live_id).await? else {
         return Ok(None);
     };
     let goods = rooms::goods_cards(&mut tx, live_id).await?;

@@ -29,6 +29,7 @@ mod rooms;
 mod server_fns;
 mod session;
 mod track;
+mod video;
 mod well_known;
 
 pub use client_addr::{ClientAddr, TrustedProxies};
@@ -95,6 +96,12 @@ fn api_router() -> Router<AppState> {
         .routes(routes!(orders::cancel))
         .routes(routes!(payments::sandbox_callback))
         .routes(routes!(orders::set_sale))
+        .routes(routes!(video::stream_key))
+        .routes(routes!(video::on_publish))
+        .routes(routes!(video::on_publish_done))
+        .routes(routes!(video::on_update))
+        .routes(routes!(video::replay))
+        .routes(routes!(video::timeline))
         .layer(DefaultBodyLimit::max(MAX_BODY));
     let (router, mut document) = OpenApiRouter::new().nest("/api", api).split_for_parts();
     openapi::document_errors(&mut document);

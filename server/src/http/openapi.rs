@@ -25,6 +25,7 @@ use utoipa::{
         (name = "orders", description = "Placing and reading orders"),
         (name = "operations", description = "Rebuilding what Redis holds from Postgres; what failed in a room"),
         (name = "payments", description = "Payment providers' signed callbacks"),
+        (name = "video", description = "The RTMP ingest's calls about each stream (nginx only)"),
     )
 )]
 pub struct ApiDoc;

@@ -12,7 +12,7 @@ use app::{
 };
 
 use super::ownership::lock_owned_room;
-use crate::{error::Result, events::enqueue, links::TrackingCode};
+use crate::{error::Result, events::enqueue, links::TrackingCode, video};
 
 pub async fn bind(db: &sqlx::PgPool, user: UserId, live_id: LiveId, spu_id: SpuId) -> Result<Binding> {
     let mut tx = db.begin().await?;
@@ -108,7 +108,8 @@ pub async fn reorder(db: &sqlx::PgPool, user: UserId, live_id: LiveId, order: &[
     Ok(order.to_vec())
 }
 
-/// Marks the product being explained (`None` clears the mark).
+/// Marks the product being explained (`None` clears the mark), at the
+/// stream time the room's video is at now (kept for the replay's timeline).
 pub async fn explain(db: &sqlx::PgPool, user: UserId, live_id: LiveId, spu_id: Option<SpuId>) -> Result<Option<SpuId>> {
     let mut tx = db.begin().await?;
     lock_owned_room(&mut tx, live_id, user).await?;
@@ -128,7 +129,9 @@ pub async fn explain(db: &sqlx::PgPool, user: UserId, live_id: LiveId, spu_id: O
         .bind(spu_id.map(SpuId::get))
         .execute(&mut *tx)
         .await?;
-    enqueue(&mut tx, live_id, &RoomEvent::Explaining(events::Explaining { live_id, spu_id })).await?;
+    let stream_time_ms = video::stream_time_ms(&mut tx, live_id).await?;
+    video::log_explaining(&mut tx, live_id, spu_id, stream_time_ms).await?;
+    enqueue(&mut tx, live_id, &RoomEvent::Explaining(events::Explaining { live_id, spu_id, stream_time_ms })).await?;
     tx.commit().await?;
     Ok(spu_id)
 }

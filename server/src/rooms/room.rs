@@ -3,7 +3,6 @@
 
 use app::{
     error::{AppError, Field, Reason},
-    events::{RoomEvent, RoomStatusChanged},
     ids::{LiveId, UserId},
     model::{NewRoom, Room, RoomStatus, RoomSummary, StreamStatus},
 };
@@ -11,7 +10,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{PgConnection, PgPool};
 
 use super::ownership::lock_owned_room;
-use crate::{error::Result, events::enqueue, goods::text};
+use crate::{error::Result, goods::text, video::VideoUrls};
 
 #[derive(sqlx::FromRow)]
 struct RoomRow {
@@ -25,6 +24,11 @@ struct RoomRow {
     status: RoomStatus,
     created_at: DateTime<Utc>,
     goods_version: i64,
+    #[sqlx(try_from = "String")]
+    stream_status: StreamStatus,
+    scheduled_at: Option<DateTime<Utc>>,
+    stream_epoch: Option<DateTime<Utc>>,
+    recorded: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -35,11 +39,51 @@ struct SummaryRow {
     streamer: String,
     cover_url: Option<String>,
     goods_count: i64,
+    #[sqlx(try_from = "String")]
+    stream_status: StreamStatus,
+    scheduled_at: Option<DateTime<Utc>>,
 }
 
-/// Rooms that are live, newest first, each with the cover of its first product.
+/// Rooms that are live, newest first, each with the cover of its first
+/// product; a scheduled room is among them once its stream starts or its
+/// time comes.
 pub async fn live_rooms(conn: &mut PgConnection, limit: i64) -> Result<Vec<RoomSummary>> {
     summaries(conn, None, limit).await
+}
+
+/// Rooms scheduled to go live that have not started streaming, soonest first.
+pub async fn upcoming_rooms(conn: &mut PgConnection, limit: i64) -> Result<Vec<RoomSummary>> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "{SUMMARY_SELECT} WHERE r.status = 'live' AND r.stream_status = 'offline' AND r.scheduled_at > now()
+          ORDER BY r.scheduled_at, r.id LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(summary).collect())
+}
+
+const SUMMARY_SELECT: &str = r#"
+        SELECT r.id, r.title, u.username AS streamer, r.stream_status, r.scheduled_at,
+               (SELECT s.cover_url FROM live_room_goods g JOIN spus s ON s.id = g.spu_id
+                 WHERE g.live_id = r.id ORDER BY g.position LIMIT 1) AS cover_url,
+               (SELECT count(*) FROM live_room_goods g WHERE g.live_id = r.id) AS goods_count
+          FROM live_rooms r JOIN users u ON u.id = r.owner_id"#;
+
+fn summary(r: SummaryRow) -> RoomSummary {
+    RoomSummary {
+        live_id: r.id,
+        title: r.title,
+        streamer: r.streamer,
+        cover_url: r.cover_url,
+        goods_count: r.goods_count,
+        stream_status: r.stream_status,
+        scheduled_at: r.scheduled_at.map(rfc3339),
+    }
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// The rooms of one streamer, newest first, live or ended.
@@ -49,39 +93,33 @@ pub async fn owned_by(conn: &mut PgConnection, owner: UserId) -> Result<Vec<Room
 
 /// Live rooms (`owner` none) or all rooms of `owner`, newest first.
 async fn summaries(conn: &mut PgConnection, owner: Option<UserId>, limit: i64) -> Result<Vec<RoomSummary>> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
-        r#"
-        SELECT r.id, r.title, u.username AS streamer,
-               (SELECT s.cover_url FROM live_room_goods g JOIN spus s ON s.id = g.spu_id
-                 WHERE g.live_id = r.id ORDER BY g.position LIMIT 1) AS cover_url,
-               (SELECT count(*) FROM live_room_goods g WHERE g.live_id = r.id) AS goods_count
-          FROM live_rooms r JOIN users u ON u.id = r.owner_id
-         WHERE CASE WHEN $1::BIGINT IS NULL THEN r.status = 'live' ELSE r.owner_id = $1 END
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "{SUMMARY_SELECT}
+         WHERE CASE WHEN $1::BIGINT IS NULL
+                    THEN r.status = 'live' AND (r.scheduled_at IS NULL OR r.scheduled_at <= now()
+                                                OR r.stream_status IN ('live', 'reconnecting'))
+                    ELSE r.owner_id = $1 END
          ORDER BY r.created_at DESC, r.id DESC
-         LIMIT $2
-        "#,
-    )
+         LIMIT $2"
+    ))
     .bind(owner.map(UserId::get))
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| RoomSummary {
-            live_id: r.id,
-            title: r.title,
-            streamer: r.streamer,
-            cover_url: r.cover_url,
-            goods_count: r.goods_count,
-        })
-        .collect())
+    Ok(rows.into_iter().map(summary).collect())
 }
 
 /// One room and its goods version, or `None` when it does not exist.
-pub async fn find_with_version(conn: &mut PgConnection, live_id: LiveId) -> Result<Option<(Room, i64)>> {
+pub async fn find_with_version(
+    conn: &mut PgConnection,
+    urls: &VideoUrls,
+    live_id: LiveId,
+) -> Result<Option<(Room, i64)>> {
     let row: Option<RoomRow> = sqlx::query_as(
         r#"
-        SELECT r.id, r.owner_id, r.title, u.username AS streamer, r.stream_url, r.status, r.created_at, r.goods_version
+        SELECT r.id, r.owner_id, r.title, u.username AS streamer, r.stream_url, r.status, r.created_at, r.goods_version,
+               r.stream_status, r.scheduled_at, r.stream_epoch,
+               EXISTS (SELECT 1 FROM live_segments s WHERE s.live_id = r.id) AS recorded
           FROM live_rooms r JOIN users u ON u.id = r.owner_id
          WHERE r.id = $1
         "#,
@@ -90,6 +128,7 @@ pub async fn find_with_version(conn: &mut PgConnection, live_id: LiveId) -> Resu
     .fetch_optional(conn)
     .await?;
     Ok(row.map(|r| {
+        let streaming = matches!(r.stream_status, StreamStatus::Live | StreamStatus::Reconnecting);
         let room = Room {
             live_id: r.id,
             owner_id: r.owner_id,
@@ -97,7 +136,12 @@ pub async fn find_with_version(conn: &mut PgConnection, live_id: LiveId) -> Resu
             streamer: r.streamer,
             stream_url: r.stream_url,
             status: r.status,
-            created_at: r.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            created_at: rfc3339(r.created_at),
+            stream_status: r.stream_status,
+            scheduled_at: r.scheduled_at.map(rfc3339),
+            playback_url: streaming.then(|| urls.playback(r.id)),
+            replay_url: (r.recorded && r.stream_status == StreamStatus::Ended).then(|| VideoUrls::replay(r.id)),
+            stream_epoch_ms: r.stream_epoch.map(|t| t.timestamp_millis()),
         };
         (room, r.goods_version)
     }))
@@ -105,20 +149,21 @@ pub async fn find_with_version(conn: &mut PgConnection, live_id: LiveId) -> Resu
 
 /// Ends the room (its owner only); ending an ended room changes nothing.
 /// Viewers are told with a `room_status` event, which also rebuilds the cache.
-pub async fn end(db: &PgPool, owner: UserId, live_id: LiveId) -> Result<Room> {
+pub async fn end(db: &PgPool, urls: &VideoUrls, owner: UserId, live_id: LiveId) -> Result<Room> {
     let mut tx = db.begin().await?;
     lock_owned_room(&mut tx, live_id, owner).await?;
-    let ended =
-        sqlx::query("UPDATE live_rooms SET status = 'ended', ended_at = now() WHERE id = $1 AND status = 'live'")
-            .bind(live_id.get())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    let ended = sqlx::query(
+        "UPDATE live_rooms SET status = 'ended', ended_at = now(), stream_status = 'ended'
+          WHERE id = $1 AND status = 'live'",
+    )
+    .bind(live_id.get())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if ended > 0 {
-        let event = RoomStatusChanged { live_id, stream_status: StreamStatus::Ended };
-        enqueue(&mut tx, live_id, &RoomEvent::RoomStatus(event)).await?;
+        crate::video::announce(&mut tx, urls, live_id, StreamStatus::Ended).await?;
     }
-    let (room, _) = find_with_version(&mut tx, live_id)
+    let (room, _) = find_with_version(&mut tx, urls, live_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("room {live_id} vanished inside its own transaction"))?;
     tx.commit().await?;
@@ -159,25 +204,41 @@ pub async fn all_ids(db: &PgPool) -> Result<Vec<LiveId>> {
     ids.into_iter().map(|id| LiveId::new(id).map_err(|e| anyhow::Error::from(e).into())).collect()
 }
 
-/// Creates a live room owned by `owner`; it is live from now until ended.
-pub async fn create(db: &PgPool, owner: UserId, new: &NewRoom) -> Result<Room> {
+/// Creates a live room owned by `owner`; it is live from now until ended,
+/// and listed as upcoming while it is scheduled and not streaming.
+pub async fn create(db: &PgPool, urls: &VideoUrls, owner: UserId, new: &NewRoom) -> Result<Room> {
     let title = text::required(Field::Title, &new.title, 100)?;
     let stream_url = text::url(Field::StreamUrl, new.stream_url.as_deref())?;
     if stream_url.as_deref().is_some_and(|u| u.starts_with('/')) {
         return Err(AppError::Invalid(Reason::NotAUrl { field: Field::StreamUrl }).into());
     }
+    let scheduled_at = new.scheduled_at.as_deref().map(schedule).transpose()?;
     let mut tx = db.begin().await?;
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO live_rooms (owner_id, title, stream_url) VALUES ($1, $2, $3) RETURNING id")
-            .bind(owner.get())
-            .bind(&title)
-            .bind(&stream_url)
-            .fetch_one(&mut *tx)
-            .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO live_rooms (owner_id, title, stream_url, scheduled_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(owner.get())
+    .bind(&title)
+    .bind(&stream_url)
+    .bind(scheduled_at)
+    .fetch_one(&mut *tx)
+    .await?;
     let live_id = LiveId::new(id).map_err(anyhow::Error::from)?;
-    let (room, _) = find_with_version(&mut tx, live_id)
+    let (room, _) = find_with_version(&mut tx, urls, live_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("room {live_id} vanished inside its own transaction"))?;
     tx.commit().await?;
     Ok(room)
+}
+
+/// A room's scheduled start: RFC 3339, no more than a year ahead (a time
+/// already past is allowed: the room is simply live).
+fn schedule(raw: &str) -> Result<DateTime<Utc>> {
+    let at = DateTime::parse_from_rfc3339(raw.trim())
+        .map_err(|_| AppError::Invalid(Reason::ScheduleRange))?
+        .with_timezone(&Utc);
+    if at > Utc::now() + chrono::Duration::days(366) {
+        return Err(AppError::Invalid(Reason::ScheduleRange).into());
+    }
+    Ok(at)
 }

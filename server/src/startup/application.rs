@@ -54,7 +54,7 @@ impl Application {
         let workers = Workers::new(shutdown.clone());
         let faults = Faults::from_env();
         let relay = Relay::new(db.clone(), redis.clone());
-        let cache = Arc::new(RoomCache::new(db.clone(), redis.clone()));
+        let cache = Arc::new(RoomCache::new(db.clone(), redis.clone(), config.video.clone()));
         let goods_cache = Arc::new(GoodsCache::new(db.clone(), redis.clone(), faults.clone()));
         let metrics = Metrics::new();
         let stock = Arc::new(StockGate::new(db.clone(), redis.clone(), metrics.clone()));
@@ -91,6 +91,7 @@ impl Application {
                 stock: stock.clone(),
                 limiter: limiter.clone(),
                 facts: facts.clone(),
+                video: config.video.clone(),
             })),
             orders: Arc::new(Orders::new(OrdersParts {
                 db: db.clone(),
@@ -121,6 +122,8 @@ impl Application {
             cookie_secure: config.cookie_secure,
             page_cache: config.page_cache,
             demo_logins: DemoLogins(config.demo_data),
+            video: config.video.clone(),
+            http_client: reqwest::Client::new(),
             shutdown,
             db,
             redis,

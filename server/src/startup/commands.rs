@@ -8,7 +8,7 @@ use crate::{cache::RoomCache, stock};
 pub async fn rebuild_cache(config: Config) -> anyhow::Result<()> {
     let db = db::connect_and_migrate(&config.database_url).await?;
     let redis = Redis::connect(&config.redis_url, &config.redis_key_prefix).await?;
-    let rooms = RoomCache::new(db, redis).rebuild_all().await?;
+    let rooms = RoomCache::new(db, redis, config.video.clone()).rebuild_all().await?;
     println!("rebuilt the goods cache of {rooms} rooms from Postgres");
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::{net::SocketAddr, time::Duration};
 use anyhow::Context;
 use leptos::prelude::LeptosOptions;
 
-use crate::{http::TrustedProxies, links::Links};
+use crate::{http::TrustedProxies, links::Links, video::VideoUrls};
 
 /// Everything the server needs to start.
 #[derive(Clone, Debug)]
@@ -60,6 +60,9 @@ pub struct Config {
     /// The sandbox payment provider's signing secret (`LIVE_PAYMENT_SANDBOX_SECRET`);
     /// unset, one is generated once and kept in Postgres for every process.
     pub payment_secret: Option<String>,
+    /// Live video: the RTMP ingest, the HLS output and nginx's hook secret
+    /// (`LIVE_RTMP_URL`, `LIVE_HLS_URL`, `LIVE_HLS_ORIGIN`, `LIVE_RTMP_HOOK_SECRET`).
+    pub video: VideoUrls,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/live_commerce";
@@ -147,8 +150,34 @@ impl Config {
             view_refresh_every: seconds("LIVE_VIEW_REFRESH_S", var("LIVE_VIEW_REFRESH_S"), 300)?,
             stats_grace: millis("LIVE_STATS_GRACE_MS", var("LIVE_STATS_GRACE_MS"), 10_000)?,
             payment_secret: var("LIVE_PAYMENT_SANDBOX_SECRET"),
+            video: video_urls(&var)?,
         })
     }
+}
+
+/// The live-video settings; each URL must be absolute (http(s) or rtmp).
+fn video_urls(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<VideoUrls> {
+    let defaults = VideoUrls::default();
+    let url = |name: &str, schemes: &[&str], default: &str| -> anyhow::Result<String> {
+        let value = var(name).unwrap_or_else(|| default.to_owned());
+        anyhow::ensure!(
+            schemes.iter().any(|s| value.starts_with(&format!("{s}://"))) && !value.contains(char::is_whitespace),
+            "{name} must be an absolute {} URL",
+            schemes.join(" or ")
+        );
+        Ok(value.trim_end_matches('/').to_owned())
+    };
+    let hls = url("LIVE_HLS_URL", &["http", "https"], &defaults.hls)?;
+    let hls_origin = match var("LIVE_HLS_ORIGIN") {
+        Some(_) => url("LIVE_HLS_ORIGIN", &["http", "https"], &hls)?,
+        None => hls.clone(),
+    };
+    Ok(VideoUrls {
+        rtmp: url("LIVE_RTMP_URL", &["rtmp", "rtmps"], &defaults.rtmp)?,
+        hls,
+        hls_origin,
+        hook_secret: var("LIVE_RTMP_HOOK_SECRET"),
+    })
 }
 
 fn millis(name: &str, value: Option<String>, default: u64) -> anyhow::Result<Duration> {

@@ -90,6 +90,10 @@ pub struct Services {
     pub page_cache: bool,
     /// Demo data is seeded (`LIVE_DEMO_DATA`): the login page shows the demo accounts.
     pub demo_logins: DemoLogins,
+    /// Live video: where streams go in and come out, and nginx's hook secret.
+    pub video: crate::video::VideoUrls,
+    /// Outgoing HTTP (reading the ingest's playlists).
+    pub http_client: reqwest::Client,
     /// Cancelled at shutdown: background loops and event streams end.
     pub shutdown: CancellationToken,
 }

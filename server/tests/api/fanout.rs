@@ -130,7 +130,7 @@ async fn a_room_told_thousands_of_events_keeps_one_bounded_dedupe_key_and_still_
         .await
     );
     const EVENTS: i64 = 2_500;
-    let event = RoomEvent::Explaining(Explaining { live_id: room, spu_id: None });
+    let event = RoomEvent::Explaining(Explaining { live_id: room, spu_id: None, stream_time_ms: None });
     for event_id in 1_000_000..1_000_000 + EVENTS {
         app.state.fanout.publish(room, event_id, &event).await.unwrap();
     }

@@ -22,6 +22,7 @@ mod hashing;
 mod health;
 mod idempotency;
 mod live_center;
+mod live_video;
 mod lockout;
 mod nginx;
 mod operations;
