@@ -147,6 +147,21 @@ ensure_npm_packages() {
   cp "$ROOT/end2end/package-lock.json" "$stamp"
 }
 
+# hls.js plays live video where the browser has no HLS of its own (all but
+# Safari and iOS). Viewers load it from our origin: the npm package's build is
+# copied under public/vendor with its version in the name (cached for good).
+HLS_JS_VERSION="1.7.4"
+
+ensure_hls_js() {
+  local target="$ROOT/public/vendor/hls.light-$HLS_JS_VERSION.min.js"
+  [ -f "$target" ] && return
+  grep -q "\"version\": \"$HLS_JS_VERSION\"" "$ROOT/end2end/node_modules/hls.js/package.json" \
+    || die "end2end/package.json must pin hls.js $HLS_JS_VERSION (the version app/src/components/player.rs names)"
+  log "copying hls.js $HLS_JS_VERSION to public/vendor"
+  mkdir -p "$ROOT/public/vendor"
+  cp "$ROOT/end2end/node_modules/hls.js/dist/hls.light.min.js" "$target"
+}
+
 # ---- the API fuzzer -----------------------------------------------------------
 SCHEMATHESIS_VERSION="4.32.5"
 SCHEMATHESIS_HOME="$HOME/.local/share/live-commerce/schemathesis-$SCHEMATHESIS_VERSION"
@@ -168,6 +183,7 @@ main() {
   ensure_redis
   ensure_wasm_target
   ensure_npm_packages
+  ensure_hls_js
   ensure_debian_packages
   ensure_schemathesis
   ensure_wasm_bindgen

@@ -151,6 +151,13 @@ pub async fn retry_sync_failure(id: i64) -> Result<(), AppError> {
     services()?.console.retry_sync_failure(&user, id).await
 }
 
+/// A new stream key for the room, shown once (the old key stops working).
+#[server(endpoint = "console/stream-key")]
+pub async fn new_stream_key(live_id: LiveId) -> Result<crate::model::StreamKey, AppError> {
+    let user = require_user().await?;
+    services()?.console.stream_key(&user, live_id).await
+}
+
 /// Ends the room's live show: it leaves the home page and takes no more orders.
 #[server(endpoint = "console/end-room")]
 pub async fn end_room(live_id: LiveId) -> Result<(), AppError> {

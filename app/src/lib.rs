@@ -22,6 +22,7 @@ pub mod console;
 pub mod deep_link;
 pub mod error;
 pub mod events;
+pub mod explaining;
 pub mod ids;
 pub mod live_center;
 pub mod live_updates;

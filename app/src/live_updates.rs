@@ -6,14 +6,29 @@
 //! where the browser left off) re-read the room's goods (from the server's
 //! cache), so the tray always converges on the record whatever order events
 //! arrive in. The browser reconnects by itself, sending `Last-Event-ID`.
+//!
+//! Which card shows "now explaining" and where the video plays from are the
+//! room page's to decide ([`LiveHooks`]): an `explaining` event may wait for
+//! the viewer's player to reach the moment it was pressed.
 
 use leptos::prelude::*;
 
 use crate::{
-    events::{RoomEvent, RoomEventKind},
-    ids::LiveId,
+    events::{RoomEvent, RoomEventKind, RoomStatusChanged},
+    ids::{LiveId, SpuId},
     model::GoodsCard,
 };
+
+/// What the room page does with the events that are not about cards.
+#[derive(Clone, Copy)]
+pub struct LiveHooks {
+    /// `explaining`: the product and the stream time it was pressed at.
+    pub explaining: Callback<(Option<SpuId>, Option<i64>)>,
+    /// `room_status`: the stream started, dropped or ended.
+    pub status: Callback<RoomStatusChanged>,
+    /// After a `resync`: the product being explained, as re-read.
+    pub resynced: Callback<Option<SpuId>>,
+}
 
 /// Whether the room's event stream is connected (`data-events` on the room).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +101,7 @@ pub fn follow_room(
     last_event_id: String,
     goods: RwSignal<Vec<GoodsCard>>,
     connection: RwSignal<Connection>,
+    hooks: LiveHooks,
 ) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
@@ -95,13 +111,17 @@ pub fn follow_room(
         let url = format!("/api/live/{live_id}/events?last_event_id={last_event_id}");
         let Ok(source) = web_sys::EventSource::new(&url) else { return };
 
-        let refresh = move || {
+        let reread = move |resync: bool| {
             leptos::task::spawn_local(async move {
                 if let Ok(Some(view)) = crate::rooms::get_room_view(live_id).await {
+                    if resync {
+                        hooks.resynced.run(view.goods.iter().find(|c| c.explaining).map(|c| c.spu_id));
+                    }
                     goods.update(|cards| *cards = merge_refreshed(cards, view.goods));
                 }
             });
         };
+        let refresh = move || reread(false);
         let on_stock = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
             let data = e.data().as_string().unwrap_or_default();
             let mut applied = StockApplied::Unmatched;
@@ -110,7 +130,19 @@ pub fn follow_room(
                 refresh();
             }
         });
-        let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| refresh());
+        let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let kind = e.type_();
+            let data = e.data().as_string().unwrap_or_default();
+            match RoomEvent::decode(&kind, &data) {
+                Ok(RoomEvent::Explaining(mark)) => hooks.explaining.run((mark.spu_id, mark.stream_time_ms)),
+                Ok(RoomEvent::RoomStatus(change)) => {
+                    hooks.status.run(change);
+                    return;
+                }
+                _ => {}
+            }
+            reread(kind == RoomEventKind::Resync.as_str());
+        });
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| connection.set(Connection::Open));
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| connection.set(Connection::Connecting));
         for kind in RoomEventKind::ALL {

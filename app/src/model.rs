@@ -317,6 +317,50 @@ impl Timeline {
     }
 }
 
+/// One recorded segment of a replay, on the stream clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplaySegment {
+    pub start_ms: i64,
+    pub duration_ms: i64,
+}
+
+/// What a replay needs beside its playlist: the product timeline, and the
+/// recorded segments in playlist order, to turn a position in the replay
+/// into stream time and back (the replay skips the gaps of a dropped stream).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replay {
+    pub timeline: Option<Timeline>,
+    pub segments: Vec<ReplaySegment>,
+}
+
+impl Replay {
+    /// The stream time (ms) at `position` seconds into the replay.
+    pub fn stream_ms_at(&self, position: f64) -> Option<i64> {
+        let mut offset = 0.0;
+        for segment in &self.segments {
+            let length = segment.duration_ms as f64 / 1000.0;
+            if position < offset + length {
+                return Some(segment.start_ms + ((position - offset).max(0.0) * 1000.0) as i64);
+            }
+            offset += length;
+        }
+        self.segments.last().map(|s| s.start_ms + s.duration_ms)
+    }
+
+    /// The position (seconds into the replay) showing stream time `stream_ms`,
+    /// or the start of the first segment after it when it fell in a gap.
+    pub fn position_of(&self, stream_ms: i64) -> Option<f64> {
+        let mut offset = 0.0;
+        for segment in &self.segments {
+            if stream_ms < segment.start_ms + segment.duration_ms {
+                return Some(offset + (stream_ms - segment.start_ms).max(0) as f64 / 1000.0);
+            }
+            offset += segment.duration_ms as f64 / 1000.0;
+        }
+        None
+    }
+}
+
 /// `POST /api/live` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

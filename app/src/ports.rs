@@ -17,8 +17,8 @@ use crate::{
     live_center::Dashboard,
     model::{
         AuthReply, Binding, ConsoleRoom, DeadLetter, GoodsPage, NewGoods, NewRoom, OrderReceipt, OrderRequest,
-        PaymentStarted, PlacedOrder, Role, Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail, SpuDetail,
-        StreamKey, SyncFailure,
+        PaymentStarted, PlacedOrder, Replay, Role, Room, RoomSummary, RoomView, SaleInfo, SessionUser, SkuDetail,
+        SpuDetail, StreamKey, SyncFailure,
     },
 };
 
@@ -28,6 +28,8 @@ pub trait Catalog: Send + Sync + 'static {
     async fn live_rooms(&self) -> Result<Vec<RoomSummary>, AppError>;
     /// Rooms scheduled to go live that have not started, soonest first.
     async fn upcoming_rooms(&self) -> Result<Vec<RoomSummary>, AppError>;
+    /// A room's product timeline and recorded segments (`None`: no such room).
+    async fn replay(&self, live_id: LiveId) -> Result<Option<Replay>, AppError>;
     /// `None` for a room that does not exist.
     async fn room_view(&self, live_id: LiveId) -> Result<Option<RoomView>, AppError>;
     /// The web goods page's data; `None` for unknown goods.

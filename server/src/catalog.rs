@@ -79,6 +79,12 @@ impl app::ports::Catalog for Catalog {
         Ok(rooms::live_rooms(&mut conn, HOME_ROOMS).await?)
     }
 
+    async fn replay(&self, live_id: LiveId) -> Result<Option<app::model::Replay>, AppError> {
+        let Some(timeline) = crate::video::explaining_timeline(&self.db, live_id).await? else { return Ok(None) };
+        let segments = crate::video::recorded_segments(&self.db, live_id).await?;
+        Ok(Some(app::model::Replay { timeline: Some(timeline), segments }))
+    }
+
     async fn upcoming_rooms(&self) -> Result<Vec<RoomSummary>, AppError> {
         let mut conn = self.db.acquire().await.map_err(crate::error::Error::from)?;
         Ok(rooms::upcoming_rooms(&mut conn, HOME_ROOMS).await?)

@@ -8,5 +8,6 @@ pub mod in_app;
 pub mod notice;
 pub mod order_actions;
 pub mod order_status;
+pub mod player;
 pub mod reason_text;
 pub mod topbar;

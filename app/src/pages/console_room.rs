@@ -13,8 +13,8 @@ use crate::{
         notice::{action_error, ErrorNotice},
     },
     console::{
-        get_console_room, get_sync_failures, BindGoods, EndRoom, ExplainGoods, MoveGoods, RetrySyncFailure, SetSkuSale,
-        SetSkuStock, UnbindGoods,
+        get_console_room, get_sync_failures, BindGoods, EndRoom, ExplainGoods, MoveGoods, NewStreamKey,
+        RetrySyncFailure, SetSkuSale, SetSkuStock, UnbindGoods,
     },
     error::AppError,
     i18n::*,
@@ -94,6 +94,44 @@ pub fn ConsoleRoomPage() -> impl IntoView {
     }
 }
 
+fn stream_status_text(i18n: leptos_i18n::I18nContext<Locale>, status: crate::model::StreamStatus) -> String {
+    use crate::model::StreamStatus::*;
+    match status {
+        Offline => t_string!(i18n, stream_status_offline),
+        Live => t_string!(i18n, stream_status_live),
+        Reconnecting => t_string!(i18n, stream_status_reconnecting),
+        Ended => t_string!(i18n, stream_status_ended),
+    }
+    .to_string()
+}
+
+/// "Stream from OBS": mints the room's stream key and shows it once, with
+/// the server address to put beside it in the encoder.
+#[component]
+fn StreamKeyPanel(live_id: LiveId) -> impl IntoView {
+    let i18n = use_i18n();
+    let mint = ServerAction::<NewStreamKey>::new();
+    view! {
+        <details class="stream-key" data-testid="stream-key-panel">
+            <summary>{t!(i18n, stream_key_title)}</summary>
+            <ActionForm action=mint>
+                <input type="hidden" name="live_id" value=live_id.to_string()/>
+                <button class="button small" type="submit" data-testid="new-stream-key">{t!(i18n, stream_key_new)}</button>
+            </ActionForm>
+            {move || mint.value().get().and_then(Result::ok).map(|key| view! {
+                <p class="muted">{t!(i18n, stream_key_once)}</p>
+                <dl class="stream-key-fields">
+                    <dt>{t!(i18n, stream_server)}</dt>
+                    <dd><code data-testid="rtmp-url">{key.rtmp_url}</code></dd>
+                    <dt>{t!(i18n, stream_key)}</dt>
+                    <dd><code data-testid="stream-key">{key.stream_key}</code></dd>
+                </dl>
+            })}
+            <ErrorNotice error=action_error(mint)/>
+        </details>
+    }
+}
+
 /// The room's title, a link to the viewer room, and "end live" (or "ended").
 #[component]
 fn RoomHeader(room: Room, end: ServerAction<EndRoom>) -> impl IntoView {
@@ -104,8 +142,12 @@ fn RoomHeader(room: Room, end: ServerAction<EndRoom>) -> impl IntoView {
             <a class="link" href="/console">{t!(i18n, back_to_console)}</a>
             <h1>{room.title.clone()}</h1>
             <a class="button small" href=format!("/live/{}", room.live_id) target="_blank" rel="noopener">{t!(i18n, open_room)}</a>
+            <span class="state" data-testid="stream-state" data-stream=room.stream_status.as_str()>
+                {t!(i18n, stream_status_label)} " · " {stream_status_text(i18n, room.stream_status)}
+            </span>
             {if room.status == crate::model::RoomStatus::Live {
                 view! {
+                    <StreamKeyPanel live_id/>
                     <ActionForm action=end>
                         <input type="hidden" name="live_id" value=live_id.to_string()/>
                         <button class="button small danger" type="submit" data-testid="end-room">{t!(i18n, end_room)}</button>

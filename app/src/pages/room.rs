@@ -1,5 +1,9 @@
 //! `/live/{live_id}`: the viewer room. The video stage with floating goods cards,
 //! rendered on the server with the cards in the first HTML, then hydrated.
+//! The stage plays the live stream, or the replay of an ended room; "now
+//! explaining" lights a card when the viewer's picture reaches the moment the
+//! streamer pressed it (see [`crate::explaining`]), and a replay lists where
+//! each product was explained, to jump there.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,11 +12,14 @@ use leptos_router::hooks::use_params_map;
 use crate::{
     components::goods_card::GoodsCardView,
     components::in_app::InAppOverlay,
+    components::player::{Stage, VideoStage},
     deep_link::{LinkConfig, Navigation},
+    events::RoomStatusChanged,
+    explaining::{self, Mark, Pending},
     i18n::*,
-    ids::LiveId,
-    live_updates::{follow_room, Connection},
-    model::{GoodsCard, RoomView},
+    ids::{LiveId, SpuId},
+    live_updates::{follow_room, Connection, LiveHooks},
+    model::{GoodsCard, Replay, RoomStatus, RoomView, StreamStatus},
     pages::not_found::NotFound,
     rooms::get_room_view,
 };
@@ -45,9 +52,94 @@ pub fn RoomPage() -> impl IntoView {
 fn Room(data: RoomView) -> impl IntoView {
     let i18n = use_i18n();
     let RoomView { room, goods, last_event_id, links } = data;
+    let shown = RwSignal::new(goods.iter().find(|c| c.explaining).map(|c| c.spu_id));
     let goods = RwSignal::new(goods);
     let connection = RwSignal::new(Connection::Connecting);
-    follow_room(room.live_id, last_event_id, goods, connection);
+    let status = RwSignal::new(room.stream_status);
+    let ended = RwSignal::new(room.status == RoomStatus::Ended);
+    let replaying = room.playback_url.is_none() && room.replay_url.is_some();
+    let stage = Stage::new(room.video_url().map(str::to_owned), replaying);
+    let epoch = room.stream_epoch_ms;
+    let replay = RwSignal::new(None::<Replay>);
+    let on_screen = move || {
+        if !stage.state.get().showing() {
+            return None;
+        }
+        match replay.read().as_ref().filter(|_| stage.replay.get()) {
+            Some(recording) => recording.stream_ms_at(stage.position.get()),
+            None => explaining::stream_ms(stage.wall_ms.get(), epoch),
+        }
+    };
+    let pending = RwSignal::new(None::<Pending>);
+    let hooks = LiveHooks {
+        explaining: Callback::new(move |(spu_id, at): (Option<SpuId>, Option<i64>)| {
+            match explaining::on_event(spu_id, at, on_screen()) {
+                Mark::Now(spu) => {
+                    pending.set(None);
+                    shown.set(spu);
+                }
+                Mark::Wait(wait) => pending.set(Some(wait)),
+            }
+        }),
+        status: Callback::new(move |change: RoomStatusChanged| {
+            status.set(change.stream_status);
+            if change.stream_status == StreamStatus::Ended {
+                ended.set(true);
+            }
+            match (change.playback_url, change.replay_url) {
+                (Some(live), _) => {
+                    stage.replay.set(false);
+                    stage.source.set(Some(live));
+                }
+                (None, Some(recording)) => {
+                    stage.replay.set(true);
+                    stage.source.set(Some(recording));
+                }
+                (None, None) if change.stream_status == StreamStatus::Ended => stage.source.set(None),
+                (None, None) => {}
+            }
+        }),
+        resynced: Callback::new(move |spu| {
+            pending.set(None);
+            shown.set(spu);
+        }),
+    };
+    follow_room(room.live_id, last_event_id, goods, connection, hooks);
+    // A waiting mark shows once the picture reaches it; a replay follows its timeline.
+    Effect::new(move |_| {
+        let now = on_screen();
+        if let Some(wait) = pending.get() {
+            if explaining::due(wait, now) {
+                pending.set(None);
+                shown.set(wait.spu_id);
+            }
+        }
+        if stage.replay.get() {
+            if let (Some(now), Some(timeline)) = (now, replay.read().as_ref().and_then(|r| r.timeline.clone())) {
+                shown.set(timeline.explaining_at(now));
+            }
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    if room.replay_url.is_some() || room.status == RoomStatus::Ended {
+        let live_id = room.live_id;
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(recording)) = crate::rooms::get_replay(live_id).await {
+                replay.set(Some(recording));
+            }
+        });
+    }
+    let cards = Memo::new(move |_| {
+        let explained = shown.get();
+        goods
+            .get()
+            .into_iter()
+            .map(|mut card| {
+                card.explaining = explained == Some(card.spu_id);
+                card
+            })
+            .collect::<Vec<_>>()
+    });
     let collapsed = RwSignal::new(false);
     let opening = RwSignal::new(None::<String>);
     let overlay = RwSignal::new(None::<Navigation>);
@@ -56,27 +148,29 @@ fn Room(data: RoomView) -> impl IntoView {
         opening.set(Some(card.title.clone()));
         tap(&links, live_id, &card, overlay);
     });
-    let live = room.status == crate::model::RoomStatus::Live;
     view! {
         <Title text=room.title.clone()/>
-        <div class="room-page" data-testid="room" data-live-id=room.live_id.to_string() data-events=move || connection.get().as_str()>
+        <div
+            class="room-page"
+            data-testid="room"
+            data-live-id=room.live_id.to_string()
+            data-events=move || connection.get().as_str()
+            data-stream=move || status.get().as_str()
+        >
             <section class="stage">
-                {match room.stream_url.clone() {
-                    Some(src) => view! { <video src=src poster="/poster.svg" autoplay muted playsinline loop></video> }.into_any(),
-                    None => view! { <img class="poster" src="/poster.svg" alt=""/> }.into_any(),
-                }}
+                <VideoStage stage status/>
                 <div class="stage-head">
-                    {if live {
-                        view! { <span class="live-badge">{t!(i18n, live_badge)}</span> }.into_any()
-                    } else {
-                        view! { <span class="live-badge">{t!(i18n, ended_badge)}</span> }.into_any()
+                    {move || match (ended.get(), stage.replay.get() && stage.source.read().is_some()) {
+                        (_, true) => view! { <span class="live-badge replay">{t!(i18n, replay_badge)}</span> }.into_any(),
+                        (true, false) => view! { <span class="live-badge">{t!(i18n, ended_badge)}</span> }.into_any(),
+                        (false, false) => view! { <span class="live-badge">{t!(i18n, live_badge)}</span> }.into_any(),
                     }}
                     <div>
                         <div class="stage-title">{room.title.clone()}</div>
                         <div class="stage-streamer">{room.streamer.clone()}</div>
                     </div>
                 </div>
-                {(!live).then(|| view! { <div class="room-ended">{t!(i18n, room_ended)}</div> })}
+                {move || (ended.get() && !stage.replay.get()).then(|| view! { <div class="room-ended">{t!(i18n, room_ended)}</div> })}
                 {move || opening.get().map(|title| view! {
                     <div class="tap-hint" data-testid="tap-hint" role="status">
                         {t_string!(i18n, card_opening, title = title.clone()).to_string()}
@@ -90,10 +184,10 @@ fn Room(data: RoomView) -> impl IntoView {
                         on:click=move |_| collapsed.update(|c| *c = !*c)
                     >
                         {move || if collapsed.get() { t_string!(i18n, tray_show) } else { t_string!(i18n, tray_hide) }}
-                        <span class="count">{move || goods.read().len()}</span>
+                        <span class="count">{move || cards.read().len()}</span>
                     </button>
                     <ul class="cards" aria-label=move || t_string!(i18n, tray_label) data-testid="goods-cards">
-                        <For each=move || goods.get() key=card_key let:card>
+                        <For each=move || cards.get() key=card_key let:card>
                             <GoodsCardView card live_id on_tap/>
                         </For>
                     </ul>
@@ -101,8 +195,37 @@ fn Room(data: RoomView) -> impl IntoView {
             </section>
             <InAppOverlay overlay/>
             <aside class="room-side">
-                <h2>{t!(i18n, side_title)}</h2>
-                <p>{t!(i18n, side_body)}</p>
+                {move || match replay.get().and_then(|r| r.timeline.clone().map(|t| (r, t))) {
+                    Some((recording, timeline)) if !timeline.entries.is_empty() => view! {
+                        <h2>{t!(i18n, timeline_title)}</h2>
+                        <ol class="timeline" data-testid="timeline">
+                            {timeline.first_mentions().into_iter().map(|(spu_id, at)| {
+                                let title = goods.read().iter().find(|c| c.spu_id == spu_id).map(|c| c.title.clone()).unwrap_or_default();
+                                let position = recording.position_of(at);
+                                view! {
+                                    <li>
+                                        <button
+                                            class="timeline-jump"
+                                            data-testid="timeline-jump"
+                                            data-spu-id=spu_id.to_string()
+                                            data-stream-ms=at.to_string()
+                                            disabled=position.is_none()
+                                            on:click=move |_| stage.seek_to.set(position)
+                                        >
+                                            <span class="timeline-at">{crate::components::countdown::format_left(at)}</span>
+                                            <span class="timeline-title">{title}</span>
+                                            <span class="timeline-go">{t!(i18n, timeline_jump)}</span>
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    }.into_any(),
+                    _ => view! {
+                        <h2>{t!(i18n, side_title)}</h2>
+                        <p>{t!(i18n, side_body)}</p>
+                    }.into_any(),
+                }}
             </aside>
         </div>
     }

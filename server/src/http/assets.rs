@@ -32,15 +32,21 @@ pub fn compression() -> CompressionLayer {
     CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4))
 }
 
-/// Middleware: long-lived cache headers for the built assets under `/pkg/`.
+/// Middleware: long-lived cache headers for the built assets under `/pkg/`,
+/// and for the vendored scripts under `/vendor/` (their names carry their
+/// version, e.g. `hls.light-1.7.4.min.js`).
 pub async fn cache_headers(request: Request, next: Next) -> Response {
-    let asset = request.uri().path().strip_prefix("/pkg/").map(str::to_owned);
+    let path = request.uri().path();
+    let asset = path.strip_prefix("/pkg/").map(str::to_owned);
+    let vendored = path.starts_with("/vendor/");
     let mut response = next.run(request).await;
-    let Some(file) = asset else { return response };
-    if !matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED) {
+    if !matches!(response.status(), StatusCode::OK | StatusCode::NOT_MODIFIED) || (asset.is_none() && !vendored) {
         return response;
     }
-    let policy = if is_hashed(&file) { IMMUTABLE } else { REVALIDATE };
+    let policy = match asset {
+        Some(file) if !is_hashed(&file) => REVALIDATE,
+        _ => IMMUTABLE,
+    };
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     if !headers.contains_key(header::VARY) {

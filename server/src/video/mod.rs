@@ -22,6 +22,6 @@ mod urls;
 pub(crate) use ingest::announce;
 pub use ingest::{publish, publish_done, Publish};
 pub use key::{rotate, StreamKeyName};
-pub use recording::{record_segments, replay_playlist};
+pub use recording::{record_segments, recorded_segments, replay_playlist};
 pub use timeline::{explaining_timeline, log_explaining, stream_time_ms};
 pub use urls::VideoUrls;

@@ -5,7 +5,7 @@
 //! is missed; recording a segment twice changes nothing, so any number of
 //! processes may do it at once.
 
-use app::ids::LiveId;
+use app::{ids::LiveId, model::ReplaySegment};
 use sqlx::PgPool;
 
 use super::{
@@ -60,6 +60,16 @@ fn columns(segments: &[Segment]) -> (Vec<String>, Vec<i64>, Vec<i32>, Vec<bool>)
         out.3.push(s.discontinuity);
     }
     out
+}
+
+/// The recorded segments in playlist order, on the stream clock.
+pub async fn recorded_segments(db: &PgPool, live_id: LiveId) -> Result<Vec<ReplaySegment>> {
+    let rows: Vec<(i64, i32)> =
+        sqlx::query_as("SELECT start_ms, duration_ms FROM live_segments WHERE live_id = $1 ORDER BY start_ms, name")
+            .bind(live_id.get())
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(|(start_ms, d)| ReplaySegment { start_ms, duration_ms: i64::from(d) }).collect())
 }
 
 /// The room's recording as a VOD playlist (`None`: nothing recorded).
