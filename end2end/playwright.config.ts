@@ -4,6 +4,10 @@ import { defineConfig, devices } from "@playwright/test";
 
 const port = Number(process.env.E2E_PORT ?? 3300);
 const baseURL = `http://127.0.0.1:${port}`;
+// nginx's RTMP ingest beside the server (deploy/nginx/live-video.conf), for the live-video tests.
+const hlsPort = port + 1;
+const rtmpPort = port + 2;
+const rtmpUrl = `rtmp://127.0.0.1:${rtmpPort}/live`;
 import chromiumArgs from "./chromium-args.cjs";
 
 export default defineConfig({
@@ -20,7 +24,21 @@ export default defineConfig({
     launchOptions: { executablePath: "/usr/bin/chromium", args: chromiumArgs },
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], launchOptions: { executablePath: "/usr/bin/chromium", args: chromiumArgs } } }],
-  webServer: {
+  webServer: [{
+    command: "bash ../scripts/ingest.sh",
+    url: `http://127.0.0.1:${hlsPort}/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      LIVE_VIDEO_DIR: process.env.E2E_VIDEO_DIR ?? "../target/e2e-live-video",
+      LIVE_RTMP_PORT: String(rtmpPort),
+      LIVE_HLS_PORT: String(hlsPort),
+      LIVE_APP_URL: baseURL,
+      LIVE_RTMP_HOOK_SECRET: "e2e-hook-secret",
+    },
+  }, {
     command: "../target/release/server",
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
@@ -41,6 +59,9 @@ export default defineConfig({
       LIVE_LINK_HOST: "links.e2e.test",
       LIVE_ANDROID_PACKAGE: "com.livepicks.app",
       RUST_LOG: "warn",
+      LIVE_RTMP_URL: rtmpUrl,
+      LIVE_HLS_URL: `http://127.0.0.1:${hlsPort}/hls`,
+      LIVE_RTMP_HOOK_SECRET: "e2e-hook-secret",
     },
-  },
+  }],
 });

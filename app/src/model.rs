@@ -200,6 +200,8 @@ named_enum!(
     StreamStatus, "stream status" { Offline => "offline", Live => "live", Reconnecting => "reconnecting", Ended => "ended" }
 );
 
+// `named_enum!` declares the enum, so its default variant is chosen here.
+#[allow(clippy::derivable_impls)]
 impl Default for StreamStatus {
     fn default() -> Self {
         Self::Offline
@@ -488,4 +490,51 @@ pub struct SyncFailure {
     pub next_retry_at: String,
     /// `pending`, `delivered` or `dead`.
     pub state: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spu(id: i64) -> Option<SpuId> {
+        Some(SpuId::new(id).unwrap())
+    }
+
+    fn timeline(entries: &[(Option<SpuId>, i64)]) -> Timeline {
+        Timeline {
+            live_id: LiveId::new(1).unwrap(),
+            entries: entries.iter().map(|&(spu_id, stream_time_ms)| TimelineEntry { spu_id, stream_time_ms }).collect(),
+        }
+    }
+
+    #[test]
+    fn the_timeline_says_what_was_explained_at_each_moment_and_where_each_product_first_was() {
+        let t = timeline(&[(spu(1), 2_000), (None, 5_000), (spu(2), 7_000), (spu(1), 9_000)]);
+        assert_eq!(t.explaining_at(1_999), None);
+        assert_eq!(t.explaining_at(2_000), spu(1));
+        assert_eq!(t.explaining_at(6_000), None, "the mark was cleared");
+        assert_eq!(t.explaining_at(8_000), spu(2));
+        assert_eq!(t.explaining_at(60_000), spu(1));
+        assert_eq!(t.first_mentions(), vec![(spu(1).unwrap(), 2_000), (spu(2).unwrap(), 7_000)]);
+    }
+
+    #[test]
+    fn a_replay_skips_the_gap_of_a_dropped_stream_both_ways() {
+        // 0–4 s streamed, dropped, 10–14 s streamed again: the replay is 8 s long.
+        let replay = Replay {
+            timeline: None,
+            segments: vec![
+                ReplaySegment { start_ms: 0, duration_ms: 2_000 },
+                ReplaySegment { start_ms: 2_000, duration_ms: 2_000 },
+                ReplaySegment { start_ms: 10_000, duration_ms: 2_000 },
+                ReplaySegment { start_ms: 12_000, duration_ms: 2_000 },
+            ],
+        };
+        assert_eq!(replay.stream_ms_at(1.5), Some(1_500));
+        assert_eq!(replay.stream_ms_at(4.5), Some(10_500));
+        assert_eq!(replay.position_of(10_500), Some(4.5));
+        assert_eq!(replay.position_of(6_000), Some(4.0), "a time in the gap lands where the stream came back");
+        assert_eq!(replay.position_of(14_000), None, "after the end");
+        assert_eq!(replay.stream_ms_at(99.0), Some(14_000));
+    }
 }

@@ -118,6 +118,6 @@ for (const size of [
       expect(box!.height).toBeGreaterThanOrEqual(44);
       expect(box!.width).toBeGreaterThanOrEqual(44);
     }
-    await page.screenshot({ path: `../docs/room-${size.name}-${size.width}x${size.height}.png` });
+    // The screenshots in docs/ are taken with live video playing (video.spec.ts).
   });
 }

@@ -83,7 +83,8 @@ impl Stage {
     }
 }
 
-/// The overlay text for the room's stream status and the player's state.
+/// The overlay text for the room's stream status and the player's state (an
+/// ended room without a recording says so with the page's own banner).
 fn status_text(
     i18n: I18nContext<Locale>,
     status: StreamStatus,
@@ -94,7 +95,6 @@ fn status_text(
         (StreamStatus::Reconnecting, _) => t_string!(i18n, stream_reconnecting).to_string(),
         (_, PlayerState::Failed) => t_string!(i18n, stream_failed).to_string(),
         (StreamStatus::Offline, _) if !has_source => t_string!(i18n, stream_offline).to_string(),
-        (StreamStatus::Ended, _) if !has_source => t_string!(i18n, stream_ended).to_string(),
         (_, PlayerState::Starting | PlayerState::Buffering) if has_source => {
             t_string!(i18n, stream_starting).to_string()
         }

@@ -86,15 +86,17 @@ fn Room(data: RoomView) -> impl IntoView {
             if change.stream_status == StreamStatus::Ended {
                 ended.set(true);
             }
+            // The player reloads only when the source changes (a stream back
+            // from "reconnecting" keeps its playlist, and the player its place).
+            let play = |source: String, recorded: bool| {
+                stage.replay.set(recorded);
+                if stage.source.get_untracked().as_deref() != Some(source.as_str()) {
+                    stage.source.set(Some(source));
+                }
+            };
             match (change.playback_url, change.replay_url) {
-                (Some(live), _) => {
-                    stage.replay.set(false);
-                    stage.source.set(Some(live));
-                }
-                (None, Some(recording)) => {
-                    stage.replay.set(true);
-                    stage.source.set(Some(recording));
-                }
+                (Some(live), _) => play(live, false),
+                (None, Some(recording)) => play(recording, true),
                 (None, None) if change.stream_status == StreamStatus::Ended => stage.source.set(None),
                 (None, None) => {}
             }
@@ -156,6 +158,7 @@ fn Room(data: RoomView) -> impl IntoView {
             data-live-id=room.live_id.to_string()
             data-events=move || connection.get().as_str()
             data-stream=move || status.get().as_str()
+            data-stream-ms=move || on_screen().map(|ms| ms.to_string())
         >
             <section class="stage">
                 <VideoStage stage status/>

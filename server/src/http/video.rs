@@ -14,10 +14,11 @@ use std::{collections::HashMap, net::SocketAddr};
 
 use app::{ids::LiveId, model::StreamKey, model::Timeline, ports::Console as _};
 use axum::{
-    extract::{ConnectInfo, Path, Query, State},
+    body::Bytes,
+    extract::{ConnectInfo, Path, RawQuery, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
-    Form, Json,
+    Json,
 };
 use serde::Serialize;
 
@@ -31,6 +32,11 @@ use crate::{
 };
 
 type Fields = HashMap<String, String>;
+
+/// A form (body or query) as nginx-rtmp sends it; anything else reads as empty fields.
+fn fields(raw: &[u8]) -> Fields {
+    form_urlencoded::parse(raw).into_owned().collect()
+}
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct HookReply {
@@ -76,10 +82,11 @@ fn stream_name(form: &Fields) -> Option<StreamKeyName> {
 pub async fn on_publish(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(query): Query<Fields>,
-    Form(form): Form<Fields>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
 ) -> Result<Json<HookReply>, ApiError> {
-    from_ingest(&state, &query, peer)?;
+    from_ingest(&state, &fields(query.unwrap_or_default().as_bytes()), peer)?;
+    let form = fields(&body);
     let refused = || ApiError::new(ErrorCode::Forbidden, "stream key refused");
     let name = stream_name(&form).ok_or_else(refused)?;
     let secret = form.get("key").map(String::as_str).unwrap_or_default();
@@ -103,10 +110,11 @@ pub async fn on_publish(
 pub async fn on_publish_done(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(query): Query<Fields>,
-    Form(form): Form<Fields>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
 ) -> Result<Json<HookReply>, ApiError> {
-    from_ingest(&state, &query, peer)?;
+    from_ingest(&state, &fields(query.unwrap_or_default().as_bytes()), peer)?;
+    let form = fields(&body);
     let Some(name) = stream_name(&form) else { return Ok(Json(HookReply { result: "noted" })) };
     record(&state, name.0).await;
     if video::publish_done(&state.db, &state.video, name).await? {
@@ -123,10 +131,11 @@ pub async fn on_publish_done(
 pub async fn on_update(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(query): Query<Fields>,
-    Form(form): Form<Fields>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
 ) -> Result<Json<HookReply>, ApiError> {
-    from_ingest(&state, &query, peer)?;
+    from_ingest(&state, &fields(query.unwrap_or_default().as_bytes()), peer)?;
+    let form = fields(&body);
     if form.get("call").map(String::as_str) == Some("update_publish") {
         if let Some(name) = stream_name(&form) {
             record(&state, name.0).await;
