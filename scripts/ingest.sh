@@ -11,6 +11,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${LIVE_VIDEO_DIR:-$ROOT/target/live-video}"
 mkdir -p "$DIR/hls"
+DIR="$(cd "$DIR" && pwd)"   # nginx reads -c relative to its prefix
 # nginx's worker runs as nobody when started as root: it writes the HLS output.
 chmod 0777 "$DIR" "$DIR/hls"
 sed -e "s|@PREFIX@|$DIR|g" -e "s|@HLS_DIR@|$DIR/hls|g" \

@@ -163,6 +163,9 @@ pub struct RoomStatusChanged {
     /// The recording, once the room has ended with one.
     #[serde(default)]
     pub replay_url: Option<String>,
+    /// Zero of the stream clock (Unix ms), once the room has streamed.
+    #[serde(default)]
+    pub stream_epoch_ms: Option<i64>,
 }
 
 /// One item of an order placed in the room (the owner's stream only).

@@ -59,7 +59,7 @@ fn Room(data: RoomView) -> impl IntoView {
     let ended = RwSignal::new(room.status == RoomStatus::Ended);
     let replaying = room.playback_url.is_none() && room.replay_url.is_some();
     let stage = Stage::new(room.video_url().map(str::to_owned), replaying);
-    let epoch = room.stream_epoch_ms;
+    let epoch = RwSignal::new(room.stream_epoch_ms);
     let replay = RwSignal::new(None::<Replay>);
     let on_screen = move || {
         if !stage.state.get().showing() {
@@ -67,7 +67,7 @@ fn Room(data: RoomView) -> impl IntoView {
         }
         match replay.read().as_ref().filter(|_| stage.replay.get()) {
             Some(recording) => recording.stream_ms_at(stage.position.get()),
-            None => explaining::stream_ms(stage.wall_ms.get(), epoch),
+            None => explaining::stream_ms(stage.wall_ms.get(), epoch.get()),
         }
     };
     let pending = RwSignal::new(None::<Pending>);
@@ -83,6 +83,9 @@ fn Room(data: RoomView) -> impl IntoView {
         }),
         status: Callback::new(move |change: RoomStatusChanged| {
             status.set(change.stream_status);
+            if change.stream_epoch_ms.is_some() {
+                epoch.set(change.stream_epoch_ms);
+            }
             if change.stream_status == StreamStatus::Ended {
                 ended.set(true);
             }

@@ -84,16 +84,20 @@ pub(crate) async fn announce(
     live_id: LiveId,
     stream_status: StreamStatus,
 ) -> Result<()> {
-    let recorded: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM live_segments WHERE live_id = $1)")
-        .bind(live_id.get())
-        .fetch_one(&mut *conn)
-        .await?;
+    let (recorded, stream_epoch_ms): (bool, Option<i64>) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM live_segments WHERE live_id = $1),
+                (SELECT (EXTRACT(EPOCH FROM stream_epoch) * 1000)::BIGINT FROM live_rooms WHERE id = $1)",
+    )
+    .bind(live_id.get())
+    .fetch_one(&mut *conn)
+    .await?;
     let streaming = matches!(stream_status, StreamStatus::Live | StreamStatus::Reconnecting);
     let event = RoomStatusChanged {
         live_id,
         stream_status,
         playback_url: streaming.then(|| urls.playback(live_id)),
         replay_url: (recorded && stream_status == StreamStatus::Ended).then(|| VideoUrls::replay(live_id)),
+        stream_epoch_ms,
     };
     enqueue(conn, live_id, &RoomEvent::RoomStatus(event)).await?;
     Ok(())

@@ -332,5 +332,6 @@ async fn a_stream_pushed_through_nginx_goes_live_drops_to_reconnecting_and_repla
     let names: Vec<&str> = statuses.iter().map(|e| e["stream_status"].as_str().unwrap()).collect();
     assert_eq!(names, ["live", "reconnecting", "ended"]);
     assert_eq!(statuses[0]["playback_url"], playback);
+    assert!(statuses[0]["stream_epoch_ms"].as_i64().is_some(), "a viewer who came before the stream learns its clock");
     assert_eq!(statuses[2]["replay_url"], format!("/api/live/{live_id}/replay.m3u8"));
 }
