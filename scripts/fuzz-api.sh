@@ -4,6 +4,8 @@
 # not list, every response in its documented schema. Runs a server binary
 # (default target/release/server) against a database of its own, signed in as
 # a streamer who is also an operator, with the rate limits off; the event
+# nginx-rtmp's calls (/api/rtmp/*, form posts from the ingest only) are left out:
+# their free-form body defeats the generator; tests/api/live_video.rs covers them.
 # stream is left out (it never ends). Usage: scripts/fuzz-api.sh [server-binary]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,6 +48,6 @@ cd "$WORK"
   --checks not_a_server_error,status_code_conformance,response_schema_conformance \
   --seed 20261125 --max-examples "${FUZZ_EXAMPLES:-30}" --workers 1 \
   --phases examples,coverage,fuzzing --generation-database none --no-color \
-  --exclude-path-regex '/events$' --exclude-path /api/auth/logout \
+  --exclude-path-regex '/events$' --exclude-path-regex '^/api/rtmp/' --exclude-path /api/auth/logout \
   --header "Authorization: Bearer $TOKEN" --request-timeout 10 \
   || { echo "--- server log"; tail -n 50 "$LOG"; exit 1; }
