@@ -4,9 +4,9 @@
 # not list, every response in its documented schema. Runs a server binary
 # (default target/release/server) against a database of its own, signed in as
 # a streamer who is also an operator, with the rate limits off; the event
-# nginx-rtmp's calls (/api/rtmp/*, form posts from the ingest only) are left out:
-# their free-form body defeats the generator; tests/api/live_video.rs covers them.
-# stream is left out (it never ends). Usage: scripts/fuzz-api.sh [server-binary]
+# stream is left out (it never ends), and so are nginx-rtmp's calls
+# (/api/rtmp/*, form posts from the ingest only: their free-form body defeats
+# the generator; tests/api/live_video.rs covers them). Usage: scripts/fuzz-api.sh [server-binary]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SERVER="${1:-$ROOT/target/release/server}"

@@ -146,23 +146,47 @@ mod glue {
     }
 }
 
+/// The player attached to the element, if any: its handle, and the state
+/// callback it calls, dropped with it (detach stops the calls first).
+#[cfg(feature = "hydrate")]
+struct Attached {
+    handle: wasm_bindgen::JsValue,
+    _on_state: wasm_bindgen::closure::Closure<dyn FnMut(String)>,
+}
+
+/// The stage's one player slot, shared by the effects below (browser only,
+/// hence the `SendWrapper`).
+#[cfg(feature = "hydrate")]
+#[derive(Clone)]
+struct Slot(send_wrapper::SendWrapper<std::rc::Rc<std::cell::RefCell<Option<Attached>>>>);
+
+#[cfg(feature = "hydrate")]
+impl Slot {
+    fn handle(&self) -> Option<wasm_bindgen::JsValue> {
+        self.0.borrow().as_ref().map(|a| a.handle.clone())
+    }
+
+    /// Detaches the current player and puts `next` (or nothing) in its place.
+    fn replace(&self, next: Option<Attached>) {
+        if let Some(old) = self.0.borrow_mut().take() {
+            glue::detach(&old.handle);
+        }
+        *self.0.borrow_mut() = next;
+    }
+}
+
 /// Attaches the player to the element whenever the source changes, reads its
 /// clock four times a second, and carries out seeks and unmuting.
 #[cfg(feature = "hydrate")]
 fn drive(stage: Stage, video: NodeRef<leptos::html::Video>, muted: RwSignal<bool>) {
-    use send_wrapper::SendWrapper;
-    use std::{cell::RefCell, rc::Rc};
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
-    let handle: Rc<RefCell<Option<JsValue>>> = Rc::default();
-    let shared = SendWrapper::new(handle.clone());
+    let slot = Slot(send_wrapper::SendWrapper::new(Default::default()));
+    let attaching = slot.clone();
     Effect::new(move |_| {
         let source = stage.source.get();
         let Some(element) = video.get() else { return };
-        let mut current = shared.borrow_mut();
-        if let Some(old) = current.take() {
-            glue::detach(&old);
-        }
+        attaching.replace(None);
         stage.wall_ms.set(None);
         let Some(url) = source else {
             stage.state.set(PlayerState::Idle);
@@ -170,13 +194,13 @@ fn drive(stage: Stage, video: NodeRef<leptos::html::Video>, muted: RwSignal<bool
         };
         let on_state = Closure::<dyn FnMut(String)>::new(move |s: String| stage.state.set(PlayerState::parse(&s)));
         let element: JsValue = element.into();
-        *current = Some(glue::attach(&element, &url, HLS_JS, on_state.as_ref().unchecked_ref()));
-        on_state.forget();
+        let handle = glue::attach(&element, &url, HLS_JS, on_state.as_ref().unchecked_ref());
+        attaching.replace(Some(Attached { handle, _on_state: on_state }));
     });
-    let ticking = SendWrapper::new(handle.clone());
+    let ticking = slot.clone();
     if let Ok(interval) = set_interval_with_handle(
         move || {
-            let Some(h) = ticking.borrow().clone() else { return };
+            let Some(h) = ticking.handle() else { return };
             let wall = glue::wall_clock(&h);
             stage.wall_ms.set(wall.is_finite().then_some(wall as i64));
             stage.position.set(glue::current_time(&h));
@@ -185,24 +209,19 @@ fn drive(stage: Stage, video: NodeRef<leptos::html::Video>, muted: RwSignal<bool
     ) {
         on_cleanup(move || interval.clear());
     }
-    let seeking = SendWrapper::new(handle.clone());
+    let seeking = slot.clone();
     Effect::new(move |_| {
-        if let (Some(seconds), Some(h)) = (stage.seek_to.get(), seeking.borrow().clone()) {
+        if let (Some(seconds), Some(h)) = (stage.seek_to.get(), seeking.handle()) {
             glue::seek(&h, seconds);
         }
     });
-    let unmuting = SendWrapper::new(handle.clone());
+    let unmuting = slot.clone();
     Effect::new(move |_| {
         if !muted.get() {
-            if let Some(h) = unmuting.borrow().clone() {
+            if let Some(h) = unmuting.handle() {
                 glue::unmute(&h);
             }
         }
     });
-    let leaving = SendWrapper::new(handle);
-    on_cleanup(move || {
-        if let Some(h) = leaving.borrow_mut().take() {
-            glue::detach(&h);
-        }
-    });
+    on_cleanup(move || slot.replace(None));
 }

@@ -15,12 +15,13 @@ use std::{collections::HashMap, net::SocketAddr};
 use app::{ids::LiveId, model::StreamKey, model::Timeline, ports::Console as _};
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, Path, RawQuery, State},
+    extract::{ConnectInfo, FromRequest, Path, Request, State},
     http::{header, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 
 use super::{
     error::{ApiError, ErrorBody, ErrorCode},
@@ -36,6 +37,41 @@ type Fields = HashMap<String, String>;
 /// A form (body or query) as nginx-rtmp sends it; anything else reads as empty fields.
 fn fields(raw: &[u8]) -> Fields {
     form_urlencoded::parse(raw).into_owned().collect()
+}
+
+/// A call from the ingest, its form read: the hook secret matched (`?secret=`),
+/// or, with none set, the call came from this machine. 403 otherwise.
+pub struct IngestCall(Fields);
+
+impl IngestCall {
+    fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    /// The stream name as a room (`None`: not a room id).
+    fn stream(&self) -> Option<StreamKeyName> {
+        self.get("name").and_then(StreamKeyName::parse)
+    }
+}
+
+impl FromRequest<AppState> for IngestCall {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        let query = fields(request.uri().query().unwrap_or_default().as_bytes());
+        let local = request.extensions().get::<ConnectInfo<SocketAddr>>().is_some_and(|c| c.0.ip().is_loopback());
+        let allowed = match &state.video.hook_secret {
+            Some(secret) => {
+                query.get("secret").is_some_and(|given| bool::from(given.as_bytes().ct_eq(secret.as_bytes())))
+            }
+            None => local,
+        };
+        if !allowed {
+            return Err(ApiError::new(ErrorCode::Forbidden, "not the ingest server"));
+        }
+        let body = Bytes::from_request(request, state).await.unwrap_or_default();
+        Ok(Self(fields(&body)))
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -57,39 +93,14 @@ pub async fn stream_key(
     Ok((StatusCode::CREATED, Json(state.console.stream_key(&user, live_id).await?)))
 }
 
-/// nginx may call: the hook secret matches, or (none set) the call is local.
-fn from_ingest(state: &AppState, query: &Fields, peer: SocketAddr) -> Result<(), ApiError> {
-    let allowed = match &state.video.hook_secret {
-        Some(secret) => query.get("secret").is_some_and(|given| constant_time_eq(given.as_bytes(), secret.as_bytes())),
-        None => peer.ip().is_loopback(),
-    };
-    allowed.then_some(()).ok_or_else(|| ApiError::new(ErrorCode::Forbidden, "not the ingest server"))
-}
-
-/// Compares without an early exit, so the time taken does not tell how much matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn stream_name(form: &Fields) -> Option<StreamKeyName> {
-    form.get("name").and_then(|name| StreamKeyName::parse(name))
-}
-
 #[utoipa::path(post, path = "/rtmp/on-publish", tag = "video",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "nginx-rtmp's call: name, key, ..."),
     responses((status = 200, body = HookReply), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
-pub async fn on_publish(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Result<Json<HookReply>, ApiError> {
-    from_ingest(&state, &fields(query.unwrap_or_default().as_bytes()), peer)?;
-    let form = fields(&body);
+pub async fn on_publish(State(state): State<AppState>, call: IngestCall) -> Result<Json<HookReply>, ApiError> {
     let refused = || ApiError::new(ErrorCode::Forbidden, "stream key refused");
-    let name = stream_name(&form).ok_or_else(refused)?;
-    let secret = form.get("key").map(String::as_str).unwrap_or_default();
+    let name = call.stream().ok_or_else(refused)?;
+    let secret = call.get("key").unwrap_or_default();
     match video::publish(&state.db, &state.video, name, secret).await? {
         Publish::Accepted => {
             state.relay.notify();
@@ -107,15 +118,8 @@ pub async fn on_publish(
     request_body(content = String, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = HookReply), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
-pub async fn on_publish_done(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Result<Json<HookReply>, ApiError> {
-    from_ingest(&state, &fields(query.unwrap_or_default().as_bytes()), peer)?;
-    let form = fields(&body);
-    let Some(name) = stream_name(&form) else { return Ok(Json(HookReply { result: "noted" })) };
+pub async fn on_publish_done(State(state): State<AppState>, call: IngestCall) -> Result<Json<HookReply>, ApiError> {
+    let Some(name) = call.stream() else { return Ok(Json(HookReply { result: "noted" })) };
     record(&state, name.0).await;
     if video::publish_done(&state.db, &state.video, name).await? {
         state.relay.notify();
@@ -128,16 +132,9 @@ pub async fn on_publish_done(
     request_body(content = String, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = HookReply), (status = 403, body = ErrorBody)))]
 #[tracing::instrument(skip_all)]
-pub async fn on_update(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    RawQuery(query): RawQuery,
-    body: Bytes,
-) -> Result<Json<HookReply>, ApiError> {
-    from_ingest(&state, &fields(query.unwrap_or_default().as_bytes()), peer)?;
-    let form = fields(&body);
-    if form.get("call").map(String::as_str) == Some("update_publish") {
-        if let Some(name) = stream_name(&form) {
+pub async fn on_update(State(state): State<AppState>, call: IngestCall) -> Result<Json<HookReply>, ApiError> {
+    if call.get("call") == Some("update_publish") {
+        if let Some(name) = call.stream() {
             record(&state, name.0).await;
         }
     }

@@ -62,35 +62,48 @@ fn columns(segments: &[Segment]) -> (Vec<String>, Vec<i64>, Vec<i32>, Vec<bool>)
     out
 }
 
+/// One recorded segment as kept.
+#[derive(sqlx::FromRow)]
+struct Recorded {
+    name: String,
+    start_ms: i64,
+    duration_ms: i32,
+    discontinuity: bool,
+}
+
+/// The room's recorded segments in playlist order.
+async fn recorded(db: &PgPool, live_id: LiveId) -> Result<Vec<Recorded>> {
+    Ok(sqlx::query_as(
+        "SELECT name, start_ms, duration_ms, discontinuity FROM live_segments WHERE live_id = $1 ORDER BY start_ms, name",
+    )
+    .bind(live_id.get())
+    .fetch_all(db)
+    .await?)
+}
+
 /// The recorded segments in playlist order, on the stream clock.
 pub async fn recorded_segments(db: &PgPool, live_id: LiveId) -> Result<Vec<ReplaySegment>> {
-    let rows: Vec<(i64, i32)> =
-        sqlx::query_as("SELECT start_ms, duration_ms FROM live_segments WHERE live_id = $1 ORDER BY start_ms, name")
-            .bind(live_id.get())
-            .fetch_all(db)
-            .await?;
-    Ok(rows.into_iter().map(|(start_ms, d)| ReplaySegment { start_ms, duration_ms: i64::from(d) }).collect())
+    Ok(recorded(db, live_id)
+        .await?
+        .into_iter()
+        .map(|r| ReplaySegment { start_ms: r.start_ms, duration_ms: i64::from(r.duration_ms) })
+        .collect())
 }
 
 /// The room's recording as a VOD playlist (`None`: nothing recorded).
 /// A break in the stream clock between two segments is a discontinuity,
 /// whatever the live playlist said, so players reset their timestamps there.
 pub async fn replay_playlist(db: &PgPool, urls: &VideoUrls, live_id: LiveId) -> Result<Option<String>> {
-    let rows: Vec<(String, i64, i32, bool)> = sqlx::query_as(
-        "SELECT name, start_ms, duration_ms, discontinuity FROM live_segments WHERE live_id = $1 ORDER BY start_ms, name",
-    )
-    .bind(live_id.get())
-    .fetch_all(db)
-    .await?;
+    let rows = recorded(db, live_id).await?;
     if rows.is_empty() {
         return Ok(None);
     }
     let mut segments = Vec::with_capacity(rows.len());
     let mut expected: Option<i64> = None;
-    for (name, start_ms, duration_ms, discontinuity) in rows {
-        let gap = expected.is_some_and(|e| (start_ms - e).abs() > 1_500);
-        segments.push(Segment { name, duration_ms, discontinuity: discontinuity || gap });
-        expected = Some(start_ms + i64::from(duration_ms));
+    for r in rows {
+        let gap = expected.is_some_and(|e| (r.start_ms - e).abs() > 1_500);
+        expected = Some(r.start_ms + i64::from(r.duration_ms));
+        segments.push(Segment { name: r.name, duration_ms: r.duration_ms, discontinuity: r.discontinuity || gap });
     }
     Ok(Some(MediaPlaylist { segments }.render_vod(|name| urls.segment(live_id, name))))
 }

@@ -269,3 +269,48 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
+
+/// A TCP port free on this machine right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// An nginx of the test's own, run from a temporary prefix holding its
+/// `nginx.conf`; the process and the prefix (config, logs, output) go with it.
+pub struct TempNginx {
+    _child: tokio::process::Child,
+    pub dir: std::path::PathBuf,
+}
+
+impl TempNginx {
+    pub const BINARY: &'static str = "/usr/sbin/nginx";
+
+    /// A fresh prefix under the temporary folder, named `{kind}-{uuid}`.
+    pub fn prefix(kind: &str) -> std::path::PathBuf {
+        assert!(std::path::Path::new(Self::BINARY).exists(), "nginx is missing: run scripts/setup.sh");
+        let dir = std::env::temp_dir().join(format!("{kind}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// Starts nginx on `dir/nginx.conf`, in the foreground of its own process.
+    pub fn start(dir: std::path::PathBuf) -> Self {
+        let child = tokio::process::Command::new(Self::BINARY)
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("nginx starts");
+        Self { _child: child, dir }
+    }
+}
+
+impl Drop for TempNginx {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
 use crate::{
-    helpers::{assert_error, eventually, TestApp},
+    helpers::{assert_error, eventually, free_port, TestApp},
     orders::Shop,
 };
 
@@ -131,10 +131,6 @@ impl OwnRedis {
         self.child.kill().await.unwrap();
         Self::start(self.port).await
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test]

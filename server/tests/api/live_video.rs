@@ -4,17 +4,16 @@
 //! the push stops and ended with its replay, viewers hear each change, and
 //! the explaining mark carries the stream time.
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{process::Stdio, time::Duration};
 
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
 use crate::{
-    helpers::{assert_error, eventually, TestApp, TestUser},
+    helpers::{assert_error, eventually, free_port, TempNginx, TestApp, TestUser},
     sse::EventReader,
 };
 
-const NGINX: &str = "/usr/sbin/nginx";
 const FFMPEG: &str = "/usr/bin/ffmpeg";
 
 async fn rotate(app: &TestApp, owner: &TestUser, live_id: i64) -> (String, String) {
@@ -151,26 +150,13 @@ async fn a_scheduled_room_is_upcoming_until_its_stream_starts_and_a_bad_time_is_
 }
 
 struct Ingest {
-    _child: Child,
+    _process: TempNginx,
     rtmp: String,
-    dir: PathBuf,
-}
-
-impl Drop for Ingest {
-    /// The temporary prefix (config, logs, HLS output) goes with the test.
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// The shipped live-video configuration, with the test's own ports and folders.
 async fn start_ingest(app_base: &str, hls_port: u16) -> Ingest {
-    assert!(std::path::Path::new(NGINX).exists(), "nginx is missing: run scripts/setup.sh");
-    let dir = std::env::temp_dir().join(format!("lc-rtmp-{}", uuid::Uuid::new_v4().simple()));
+    let dir = TempNginx::prefix("lc-rtmp");
     let hls_dir = dir.join("hls");
     std::fs::create_dir_all(&hls_dir).unwrap();
     // nginx's worker may run as another user (nobody, under root): it writes the HLS output.
@@ -188,22 +174,13 @@ async fn start_ingest(app_base: &str, hls_port: u16) -> Ingest {
         .replace("@APP@", app_base)
         .replace("@HOOK_SECRET@", "");
     std::fs::write(dir.join("nginx.conf"), conf).unwrap();
-    let child = Command::new(NGINX)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("nginx starts");
+    let process = TempNginx::start(dir);
     let up = eventually(Duration::from_secs(10), || async {
         tokio::net::TcpStream::connect(("127.0.0.1", rtmp_port)).await.is_ok()
     })
     .await;
     assert!(up, "nginx listens for RTMP within 10 s");
-    Ingest { _child: child, rtmp: format!("rtmp://127.0.0.1:{rtmp_port}/live"), dir }
+    Ingest { _process: process, rtmp: format!("rtmp://127.0.0.1:{rtmp_port}/live") }
 }
 
 /// ffmpeg pushing a generated test pattern (1 s keyframes) for `seconds`.

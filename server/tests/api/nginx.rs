@@ -3,35 +3,19 @@
 //! with the origin's 304; with nginx trusted, each client behind it has its
 //! own sign-in budget, and a client's own `X-Forwarded-For` dodges nothing.
 
-use std::{net::IpAddr, path::PathBuf, process::Stdio, time::Duration};
+use std::{net::IpAddr, time::Duration};
 
 use serde_json::json;
-use tokio::process::{Child, Command};
 
-use crate::helpers::{eventually, TestApp};
-
-const NGINX: &str = "/usr/sbin/nginx";
+use crate::helpers::{eventually, free_port, TempNginx, TestApp};
 
 struct Nginx {
-    _child: Child,
+    _process: TempNginx,
     base: String,
-    _dir: PathBuf,
-}
-
-impl Drop for Nginx {
-    /// The temporary prefix (config, cache, logs) goes with the test.
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self._dir);
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 async fn start_nginx(upstream_port: u16) -> Nginx {
-    assert!(std::path::Path::new(NGINX).exists(), "nginx is missing: run scripts/setup.sh (Debian's nginx-light)");
-    let dir = std::env::temp_dir().join(format!("lc-nginx-{}", uuid::Uuid::new_v4().simple()));
+    let dir = TempNginx::prefix("lc-nginx");
     std::fs::create_dir_all(dir.join("cache")).unwrap();
     let port = free_port();
     let shipped =
@@ -46,21 +30,12 @@ async fn start_nginx(upstream_port: u16) -> Nginx {
         d = dir.display()
     );
     std::fs::write(dir.join("nginx.conf"), main).unwrap();
-    let child = Command::new(NGINX)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("nginx starts");
+    let process = TempNginx::start(dir);
     let base = format!("http://127.0.0.1:{port}");
     let up =
         eventually(Duration::from_secs(10), || async { reqwest::get(format!("{base}/healthz")).await.is_ok() }).await;
     assert!(up, "nginx answers within 10 s");
-    Nginx { _child: child, base, _dir: dir }
+    Nginx { _process: process, base }
 }
 
 async fn get(url: &str, if_none_match: Option<&str>) -> (u16, String, Option<String>) {
