@@ -148,6 +148,15 @@ async fn orders_published_then_wiped_by_a_redis_restart_are_counted_after_reconc
         assert_eq!(shop.buy(&buyer, 1).await.status(), 201);
     }
     assert!(counted(app).await.is_empty());
+    // A group's events are published just after its buyers are answered: the
+    // restart must come after all three are on the stream, for the test to be
+    // about events lost with Redis (and not events published after it).
+    let key = app.state.redis.keys.stream(server::Stream::Orders);
+    let published = eventually(Duration::from_secs(5), || async {
+        app.redis.clone().xlen::<_, usize>(&key).await.unwrap_or(0) >= 3
+    })
+    .await;
+    assert!(published, "the three order events reached the stream before the restart");
     let redis = redis.restart().await;
     app.state.workers.resume();
 
