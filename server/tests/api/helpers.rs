@@ -278,7 +278,7 @@ pub fn free_port() -> u16 {
 /// An nginx of the test's own, run from a temporary prefix holding its
 /// `nginx.conf`; the process and the prefix (config, logs, output) go with it.
 pub struct TempNginx {
-    _child: tokio::process::Child,
+    child: tokio::process::Child,
     pub dir: std::path::PathBuf,
 }
 
@@ -305,12 +305,24 @@ impl TempNginx {
             .kill_on_drop(true)
             .spawn()
             .expect("nginx starts");
-        Self { _child: child, dir }
+        Self { child, dir }
     }
 }
 
 impl Drop for TempNginx {
+    /// Stops nginx with TERM, which its master passes on to its workers (a
+    /// killed master leaves them running, listening), waits up to 2 s for it,
+    /// then removes the prefix.
     fn drop(&mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status();
+            for _ in 0..40 {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
