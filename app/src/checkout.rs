@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::{
+    deep_link::SourceType,
     error::AppError,
     ids::{LiveId, SkuId},
     model::{OrderReceipt, PaymentStarted},
@@ -20,6 +21,7 @@ pub async fn place_order(
     quantity: i64,
     tracking_code: Option<String>,
     trace_id: Option<String>,
+    source_type: SourceType,
     idempotency_key: String,
 ) -> Result<OrderReceipt, AppError> {
     let user = crate::session::require_user().await?;
@@ -28,6 +30,7 @@ pub async fn place_order(
         goods_items: vec![crate::model::OrderItem { sku_id, quantity }],
         tracking_code: tracking_code.filter(|c| !c.is_empty()),
         trace_id: trace_id.filter(|c| !c.is_empty()),
+        source_type,
     };
     Ok(crate::ports::services()?.ordering.place(&user, &idempotency_key, request).await?.receipt)
 }

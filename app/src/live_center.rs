@@ -107,6 +107,20 @@ pub struct Funnel {
     pub order_rate: Option<f64>,
     /// paid / orders.
     pub paid_rate: Option<f64>,
+    /// The part of each count that came from taps on the room's replay
+    /// (`source_type=replay`); the counts above include it.
+    #[serde(default)]
+    pub replay: FunnelCounts,
+}
+
+/// The four steps' counts, without rates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct FunnelCounts {
+    pub clicks: i64,
+    pub views: i64,
+    pub orders: i64,
+    pub paid: i64,
 }
 
 impl Funnel {
@@ -121,7 +135,13 @@ impl Funnel {
             view_rate: rate(views, clicks),
             order_rate: rate(orders, views),
             paid_rate: rate(paid, orders),
+            replay: FunnelCounts::default(),
         }
+    }
+
+    /// The same funnel, with the replay's share of it.
+    pub fn with_replay(self, replay: FunnelCounts) -> Self {
+        Self { replay, ..self }
     }
 }
 

@@ -413,6 +413,9 @@ pub struct OrderRequest {
     pub tracking_code: Option<String>,
     #[serde(default)]
     pub trace_id: Option<String>,
+    /// `live` (the default) or `replay`: which the tap that led here was on.
+    #[serde(default)]
+    pub source_type: crate::deep_link::SourceType,
 }
 
 /// A placed order.

@@ -1,6 +1,6 @@
 import { test, expect, APIRequestContext, Page } from "@playwright/test";
 import { spawn, ChildProcess } from "node:child_process";
-import { hydrated } from "./support";
+import { hydrated, signIn } from "./support";
 
 // Live video end to end: ffmpeg pushes a generated stream through nginx's RTMP
 // ingest (started beside the server, see playwright.config.ts), the room plays
@@ -137,7 +137,23 @@ test("an ended room replays its stream and jumps to where a product was explaine
     .toBeGreaterThanOrEqual(explainedAt - 500);
   expect(Number(await room.getAttribute("data-stream-ms"))).toBeLessThan(explainedAt + 4_000);
   // The replay shows the cards as they were: the cup is lit from that moment on.
-  await expect(page.locator(`[data-testid=goods-card][data-spu-id="${spus[1]}"]`)).toHaveClass(/explaining/);
+  const cup = page.locator(`[data-testid=goods-card][data-spu-id="${spus[1]}"]`);
+  await expect(cup).toHaveClass(/explaining/);
+
+  // The replay sells on, and what it sells is counted as the replay's.
+  await expect(cup.getByTestId("buy")).toHaveAttribute("href", /source_type=replay/);
+  await cup.getByTestId("buy").click();
+  await expect(page).toHaveURL(new RegExp(`/app/goods_detail\\?spu_id=${spus[1]}&source_type=replay&live_id=${liveId}`));
+  await expect(page.locator(".live-source")).toContainText("回放");
+  await signIn(page, "demo_viewer", page.url().replace(/^https?:\/\/[^/]+/, ""));
+  await expect(page).toHaveURL(/source_type=replay/);
+  await hydrated(page);
+  await page.getByTestId("buy").click();
+  await expect(page.getByTestId("order-placed")).toBeVisible();
+  const replayed = async () =>
+    (await (await request.get(`/api/live/${liveId}/dashboard`, { headers: auth })).json()).funnel.replay;
+  await expect.poll(async () => (await replayed()).orders, { timeout: 10_000 }).toBe(1);
+  expect((await replayed()).views).toBeGreaterThanOrEqual(1);
 });
 
 test("the demo room plays its stream behind the cards on a phone and a desktop (the screenshots in docs/)", async ({ page, request }) => {

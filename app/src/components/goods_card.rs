@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::{
     components::countdown::Countdown,
-    deep_link::{DeepLinkRouter, JumpParams},
+    deep_link::{DeepLinkRouter, JumpParams, SourceType},
     i18n::*,
     ids::LiveId,
     locale::price_style,
@@ -17,7 +17,14 @@ use crate::{
 const LOW_STOCK: i64 = 10;
 
 #[component]
-pub fn GoodsCardView(card: GoodsCard, live_id: LiveId, #[prop(into)] on_tap: Callback<GoodsCard>) -> impl IntoView {
+pub fn GoodsCardView(
+    card: GoodsCard,
+    live_id: LiveId,
+    /// The live stream or its replay, for the buy link's attribution.
+    #[prop(into)]
+    source: Signal<SourceType>,
+    #[prop(into)] on_tap: Callback<GoodsCard>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let stock = card.stock;
     let snapshot = card.stock_snapshot.max(stock).max(1);
@@ -31,12 +38,16 @@ pub fn GoodsCardView(card: GoodsCard, live_id: LiveId, #[prop(into)] on_tap: Cal
         "stock"
     };
     let tapped = RwSignal::new(false);
-    let buy_href = DeepLinkRouter::web_path(&JumpParams {
-        spu_id: card.spu_id,
-        live_id,
-        tracking_code: card.tracking_code.clone(),
-        trace_id: String::new(),
-    });
+    let (spu_id, tracking_code) = (card.spu_id, card.tracking_code.clone());
+    let buy_href = move || {
+        DeepLinkRouter::web_path(&JumpParams {
+            spu_id,
+            live_id,
+            tracking_code: tracking_code.clone(),
+            trace_id: String::new(),
+            source: source.get(),
+        })
+    };
     let tap_card = card.clone();
     view! {
         <li

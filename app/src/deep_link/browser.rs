@@ -40,6 +40,7 @@ pub fn beacon(event: &str, params: &JumpParams) {
         "spu_id": params.spu_id,
         "tracking_code": params.tracking_code,
         "trace_id": params.trace_id,
+        "source_type": params.source,
     })
     .to_string();
     // A string body goes as text/plain: no preflight, and /api/track reads it as JSON.

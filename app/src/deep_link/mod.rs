@@ -12,6 +12,7 @@ pub mod browser;
 mod encode;
 mod platform;
 mod router;
+mod source;
 
 pub use encode::{encode_component, query_pairs};
 pub use platform::{InApp, Platform};
@@ -19,6 +20,7 @@ pub use router::{
     valid_trace_id, valid_tracking_code, DeepLinkRouter, JumpParams, LinkConfig, Navigation, MAX_TRACE_ID_LEN,
     SCHEME_FALLBACK_MS,
 };
+pub use source::SourceType;
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     encode::encode_component,
     platform::{InApp, Platform},
+    source::SourceType,
 };
 use crate::ids::{LiveId, SpuId};
 
@@ -102,6 +103,8 @@ pub struct JumpParams {
     pub tracking_code: String,
     /// Minted per tap; follows click → view → order.
     pub trace_id: String,
+    /// The live stream or its replay.
+    pub source: SourceType,
 }
 
 /// The longest trace id accepted (W3C `traceparent` is 55, SkyWalking ids ~60).
@@ -148,10 +151,12 @@ impl DeepLinkRouter {
         config.is_valid().then_some(Self { config })
     }
 
-    /// The goods page query: `spu_id`, `source_type=live`, `live_id`, and the
-    /// tracking code and trace id when they are well-formed.
+    /// The goods page query: `spu_id`, `source_type` (`live`, or `replay` for
+    /// a tap on a replay), `live_id`, and the tracking code and trace id when
+    /// they are well-formed.
     pub fn query(params: &JumpParams) -> String {
-        let mut query = format!("spu_id={}&source_type=live&live_id={}", params.spu_id, params.live_id);
+        let mut query =
+            format!("spu_id={}&source_type={}&live_id={}", params.spu_id, params.source.as_str(), params.live_id);
         if valid_tracking_code(&params.tracking_code) {
             query.push_str(&format!("&tracking_code={}", encode_component(&params.tracking_code)));
         }

@@ -21,6 +21,7 @@ fn params() -> JumpParams {
         live_id: LiveId::new(456).unwrap(),
         tracking_code: "xyz".into(),
         trace_id: "4bf92f3577b34da6a3ce929d0e0e4736".into(),
+        source: SourceType::Live,
     }
 }
 
@@ -94,6 +95,22 @@ fn each_platform_gets_its_channel_with_every_parameter() {
 fn the_scheme_link_matches_the_source_documents_shape() {
     let router = DeepLinkRouter::new(config()).unwrap();
     assert_eq!(router.scheme_url(&params()), format!("livepicks://app/goods_detail?{QUERY}"));
+}
+
+#[test]
+fn a_tap_on_a_replay_says_so_in_every_link_and_old_links_read_as_live() {
+    let router = DeepLinkRouter::new(config()).unwrap();
+    let mut p = params();
+    p.source = SourceType::Replay;
+    for url in [router.scheme_url(&p), router.universal_link(&p), DeepLinkRouter::web_path(&p)] {
+        let query = url.split_once('?').unwrap().1;
+        let pairs = query_pairs(query);
+        assert!(pairs.contains(&("source_type".into(), "replay".into())), "{url}");
+    }
+    assert_eq!(SourceType::from_query(Some("replay")), SourceType::Replay);
+    for old in [Some("live"), Some("REPLAY"), Some("<x>"), None] {
+        assert_eq!(SourceType::from_query(old), SourceType::Live);
+    }
 }
 
 #[test]
@@ -196,7 +213,7 @@ proptest! {
         spu in 1i64..i64::MAX, live in 1i64..i64::MAX, code in ".*", trace in ".*", ua in ".*", origin in ".*",
     ) {
         let router = DeepLinkRouter::new(config()).unwrap();
-        let p = JumpParams { spu_id: SpuId::new(spu).unwrap(), live_id: LiveId::new(live).unwrap(), tracking_code: code, trace_id: trace };
+        let p = JumpParams { spu_id: SpuId::new(spu).unwrap(), live_id: LiveId::new(live).unwrap(), tracking_code: code, trace_id: trace, source: SourceType::Live };
         let urls = match router.route(&p, Platform::detect(&ua), &origin) {
             Navigation::UniversalLink(u) | Navigation::Intent(u) | Navigation::Web(u) => vec![u],
             Navigation::SchemeThenWeb { scheme_url, web_url, .. } => vec![scheme_url, web_url],
@@ -210,7 +227,7 @@ proptest! {
 
     #[test]
     fn the_query_round_trips(spu in 1i64..1_000_000_000, live in 1i64..1_000_000_000, code in "[A-Za-z0-9_-]{1,64}", trace in "[A-Za-z0-9_.:-]{1,128}") {
-        let p = JumpParams { spu_id: SpuId::new(spu).unwrap(), live_id: LiveId::new(live).unwrap(), tracking_code: code.clone(), trace_id: trace.clone() };
+        let p = JumpParams { spu_id: SpuId::new(spu).unwrap(), live_id: LiveId::new(live).unwrap(), tracking_code: code.clone(), trace_id: trace.clone(), source: SourceType::Live };
         let pairs = query_pairs(&DeepLinkRouter::query(&p));
         let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         prop_assert_eq!(get("spu_id"), Some(spu.to_string()));

@@ -16,7 +16,7 @@ use crate::{
         notice::ErrorNotice,
         order_actions::{OrderActions, TrackedOrder},
     },
-    deep_link::{valid_trace_id, valid_tracking_code},
+    deep_link::{valid_trace_id, valid_tracking_code, SourceType},
     error::AppError,
     i18n::*,
     ids::{LiveId, SpuId},
@@ -33,6 +33,8 @@ pub struct LiveSource {
     pub live_id: Option<LiveId>,
     pub tracking_code: Option<String>,
     pub trace_id: Option<String>,
+    /// The live stream or its replay.
+    pub source_type: SourceType,
 }
 
 #[server(endpoint = "goods/page")]
@@ -51,6 +53,7 @@ pub fn GoodsDetailPage() -> impl IntoView {
             live_id: q.get("live_id").and_then(|s| s.parse().ok()),
             tracking_code: q.get("tracking_code").filter(|c| valid_tracking_code(c)),
             trace_id: q.get("trace_id").filter(|c| valid_trace_id(c)),
+            source_type: SourceType::from_query(q.get("source_type").as_deref()),
         }
     };
     let place = ServerAction::<PlaceOrder>::new();
@@ -131,7 +134,10 @@ fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>, p
         crate::deep_link::encode_component(&format!(
             "/app/goods_detail?spu_id={}{}",
             goods.spu_id,
-            source.live_id.map(|l| format!("&source_type=live&live_id={l}")).unwrap_or_default()
+            source
+                .live_id
+                .map(|l| format!("&source_type={}&live_id={l}", source.source_type.as_str()))
+                .unwrap_or_default()
         ))
     );
     view! {
@@ -143,7 +149,12 @@ fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>, p
             <img class="goods-cover" src=goods.cover_url.clone().unwrap_or_else(|| "/goods-placeholder.svg".into()) alt=""/>
             <section class="panel">
                 {source.live_id.map(|id| view! {
-                    <a class="live-source" href=format!("/live/{id}")>{t_string!(i18n, from_live, id = id).to_string()}</a>
+                    <a class="live-source" href=format!("/live/{id}")>
+                        {match source.source_type {
+                            SourceType::Live => t_string!(i18n, from_live, id = id).to_string(),
+                            SourceType::Replay => t_string!(i18n, from_replay, id = id).to_string(),
+                        }}
+                    </a>
                 })}
                 <h1 class="goods-title">{goods.title.clone()}</h1>
                 <div class="goods-price" data-testid="goods-price">
@@ -208,6 +219,7 @@ fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>, p
                                                         quantity: qty,
                                                         tracking_code: source.tracking_code.clone(),
                                                         trace_id: source.trace_id.clone(),
+                                                        source_type: source.source_type,
                                                         idempotency_key: key,
                                                     });
                                                 }>
@@ -265,6 +277,7 @@ fn record_view(spu_id: SpuId, source: &LiveSource) {
             live_id,
             tracking_code: source.tracking_code.clone().unwrap_or_default(),
             trace_id: source.trace_id.clone().unwrap_or_default(),
+            source: source.source_type,
         };
         Effect::new(move |_| crate::deep_link::browser::beacon("view", &params));
     }

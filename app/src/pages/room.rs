@@ -13,7 +13,7 @@ use crate::{
     components::goods_card::GoodsCardView,
     components::in_app::InAppOverlay,
     components::player::{Stage, VideoStage},
-    deep_link::{LinkConfig, Navigation},
+    deep_link::{LinkConfig, Navigation, SourceType},
     events::RoomStatusChanged,
     explaining::{self, Mark, Pending},
     i18n::*,
@@ -149,9 +149,17 @@ fn Room(data: RoomView) -> impl IntoView {
     let opening = RwSignal::new(None::<String>);
     let overlay = RwSignal::new(None::<Navigation>);
     let live_id = room.live_id;
+    // Taps while the replay plays are attributed to it in the funnel.
+    let source = Signal::derive(move || {
+        if stage.replay.get() && stage.source.read().is_some() {
+            SourceType::Replay
+        } else {
+            SourceType::Live
+        }
+    });
     let on_tap = Callback::new(move |card: GoodsCard| {
         opening.set(Some(card.title.clone()));
-        tap(&links, live_id, &card, overlay);
+        tap(&links, live_id, source.get_untracked(), &card, overlay);
     });
     view! {
         <Title text=room.title.clone()/>
@@ -194,7 +202,7 @@ fn Room(data: RoomView) -> impl IntoView {
                     </button>
                     <ul class="cards" aria-label=move || t_string!(i18n, tray_label) data-testid="goods-cards">
                         <For each=move || cards.get() key=card_key let:card>
-                            <GoodsCardView card live_id on_tap/>
+                            <GoodsCardView card live_id source on_tap/>
                         </For>
                     </ul>
                 </div>
@@ -239,7 +247,13 @@ fn Room(data: RoomView) -> impl IntoView {
 
 /// A card tap: runs `DeepLinkRouter` in the browser (a no-op on the server).
 #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-fn tap(links: &LinkConfig, live_id: LiveId, card: &GoodsCard, overlay: RwSignal<Option<Navigation>>) {
+fn tap(
+    links: &LinkConfig,
+    live_id: LiveId,
+    source: SourceType,
+    card: &GoodsCard,
+    overlay: RwSignal<Option<Navigation>>,
+) {
     #[cfg(feature = "hydrate")]
     {
         use crate::deep_link::{browser, DeepLinkRouter, JumpParams};
@@ -249,6 +263,7 @@ fn tap(links: &LinkConfig, live_id: LiveId, card: &GoodsCard, overlay: RwSignal<
             live_id,
             tracking_code: card.tracking_code.clone(),
             trace_id: browser::mint_trace_id(),
+            source,
         };
         if let Some(shown) = browser::open(&router, &params) {
             overlay.set(Some(shown));

@@ -7,6 +7,7 @@
 use std::{net::IpAddr, sync::Arc};
 
 use app::{
+    deep_link::SourceType,
     error::AppError,
     ids::{LiveId, SpuId},
 };
@@ -33,6 +34,9 @@ pub struct BeaconReport {
     pub tracking_code: Option<String>,
     #[serde(default)]
     pub trace_id: Option<String>,
+    /// `live` (the default) or `replay`.
+    #[serde(default)]
+    pub source_type: SourceType,
 }
 
 /// Why a beacon was answered but not counted.
@@ -83,7 +87,11 @@ impl Beacons {
         let mut dropped = Vec::new();
         let trace_id = AnalyticsField::TraceId.keep(report.trace_id, &mut dropped);
         self.metrics.count_dropped(AnalyticsSource::Beacon, &dropped);
-        let trace = Trace { tracking_code: tracking_code.as_deref(), trace_id: trace_id.as_deref() };
+        let trace = Trace {
+            tracking_code: tracking_code.as_deref(),
+            trace_id: trace_id.as_deref(),
+            source: report.source_type,
+        };
         funnel::record(&mut conn, report.event.into(), report.live_id, report.spu_id, &trace).await
     }
 

@@ -2,6 +2,7 @@
 //! binding's tracking code and the trace id minted per tap.
 
 use app::{
+    deep_link::SourceType,
     error::AppError,
     ids::{LiveId, SpuId},
 };
@@ -46,10 +47,12 @@ impl FunnelEvent {
 }
 
 /// The tracking code and trace id recorded with a funnel event, each already
-/// checked (`AnalyticsField::check`): malformed ones never reach a row.
+/// checked (`AnalyticsField::check`): malformed ones never reach a row; and
+/// whether the tap was on the live stream or its replay.
 pub struct Trace<'a> {
     pub tracking_code: Option<&'a str>,
     pub trace_id: Option<&'a str>,
+    pub source: SourceType,
 }
 
 /// The tracking code of the binding of `spu_id` in `live_id`; `None` when the
@@ -74,13 +77,15 @@ pub async fn record(
 ) -> Result<()> {
     let missing = || AppError::not_found("live room or goods");
     sqlx::query(
-        "INSERT INTO funnel_events (event, live_id, spu_id, tracking_code, trace_id) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO funnel_events (event, live_id, spu_id, tracking_code, trace_id, source_type)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(event.as_str())
     .bind(live_id.get())
     .bind(spu_id.get())
     .bind(trace.tracking_code)
     .bind(trace.trace_id)
+    .bind(trace.source.as_str())
     .execute(conn)
     .await
     .on_constraint("funnel_events_live_id_fkey", missing)
@@ -102,16 +107,18 @@ pub async fn record_orders(
     }
     let codes: Vec<Option<&str>> = traces.iter().map(|t| t.tracking_code).collect();
     let ids: Vec<Option<&str>> = traces.iter().map(|t| t.trace_id).collect();
+    let sources: Vec<&str> = traces.iter().map(|t| t.source.as_str()).collect();
     let missing = || AppError::not_found("live room or goods");
     sqlx::query(
-        "INSERT INTO funnel_events (event, live_id, spu_id, tracking_code, trace_id)
-         SELECT $1, $2, $3, c, t FROM unnest($4::TEXT[], $5::TEXT[]) AS g(c, t)",
+        "INSERT INTO funnel_events (event, live_id, spu_id, tracking_code, trace_id, source_type)
+         SELECT $1, $2, $3, c, t, s FROM unnest($4::TEXT[], $5::TEXT[], $6::TEXT[]) AS g(c, t, s)",
     )
     .bind(FunnelEvent::Order.as_str())
     .bind(live_id.get())
     .bind(spu_id.get())
     .bind(&codes)
     .bind(&ids)
+    .bind(&sources)
     .execute(conn)
     .await
     .on_constraint("funnel_events_live_id_fkey", missing)

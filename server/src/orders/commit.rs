@@ -9,7 +9,7 @@ use app::{
     error::{AppError, Reason},
     events::{OrderCreated, OrderEvent},
     ids::{LiveId, SkuId, SpuId, UserId},
-    model::{OrderItem, OrderReceipt, OrderStatus, RoomStatus},
+    model::{OrderItem, OrderReceipt, OrderStatus},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::PgPool;
@@ -141,9 +141,9 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
     }
     let (order_id, order_sn, created_at, pay_by): (i64, String, DateTime<Utc>, DateTime<Utc>) = sqlx::query_as(
         "INSERT INTO orders (order_sn, xid, user_id, live_id, tracking_code, trace_id, total_cents, idempotency_key,
-                             request_hash, pay_by)
+                             request_hash, pay_by, source_type)
          VALUES (to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || lpad(nextval('order_sn_seq')::text, 12, '0'),
-                 $1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))
+                 $1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9), $10)
          RETURNING id, order_sn, created_at, pay_by",
     )
     .bind(xid.as_str())
@@ -155,6 +155,7 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
     .bind(key.as_str())
     .bind(&order.fingerprint)
     .bind(pay_timeout.as_secs_f64())
+    .bind(order.request.source_type.as_str())
     .fetch_one(&mut *tx)
     .await
     .on_constraint("orders_idempotency_key", || AppError::Conflict(Reason::IdempotencyInFlight))?;
@@ -190,11 +191,13 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
     // locked: orders in a room do not queue behind each other). A room ended
     // before this read refuses the order; one ended after it raced the order.
     stock::announce(&mut tx, &left_after).await?;
-    if rooms::status(&mut tx, live_id).await? != Some(RoomStatus::Live) {
-        return Err(AppError::Conflict(Reason::RoomEnded).into());
-    }
-    let trace =
-        Trace { tracking_code: order.request.tracking_code.as_deref(), trace_id: order.request.trace_id.as_deref() };
+    let selling = rooms::sales(&mut tx, live_id).await?.ok_or_else(|| AppError::not_found("live room"))?;
+    selling.admit(order.request.source_type)?;
+    let trace = Trace {
+        tracking_code: order.request.tracking_code.as_deref(),
+        trace_id: order.request.trace_id.as_deref(),
+        source: order.request.source_type,
+    };
     if let (Some(first), true) = (skus.first(), trace.tracking_code.is_some() || trace.trace_id.is_some()) {
         record_funnel(&mut tx, FunnelEvent::Order, live_id, first.spu_id, &trace).await?;
     }

@@ -7,7 +7,7 @@
 //! Staleness is bounded: the process where a streamer binds, unbinds, edits
 //! a sale rule or ends the room drops the room's facts at once
 //! ([`SaleFacts::forget_room`]); every other process follows within
-//! `FACTS_TTL`. The order transaction itself still checks the room is live and
+//! `FACTS_TTL`. The order transaction itself still checks the room sells and
 //! takes the stock conditionally, so a stale fact can never oversell.
 
 use std::{sync::Arc, time::Duration};
@@ -15,7 +15,6 @@ use std::{sync::Arc, time::Duration};
 use app::{
     error::{AppError, Reason},
     ids::{LiveId, SkuId},
-    model::RoomStatus,
 };
 use chrono::Utc;
 use moka::future::Cache;
@@ -25,7 +24,8 @@ use super::{request::ValidOrder, sales::SaleRule};
 use crate::{
     error::{Error, Result},
     goods::SkuRow,
-    rooms, stock,
+    rooms::{self, Sales},
+    stock,
 };
 
 /// The contract's second: a sale edit or a room's end is seen by every
@@ -36,22 +36,21 @@ const MAX_ENTRIES: u64 = 50_000;
 /// The facts of one room and SKU set, as Postgres had them.
 #[derive(Clone, Debug)]
 pub struct Facts {
-    pub status: Option<RoomStatus>,
+    /// Whom the room sells to (`None`: no such room).
+    pub sales: Option<Sales>,
     /// The ordered SKUs that are bound to the room.
     pub skus: Vec<SkuRow>,
     pub rules: Vec<SaleRule>,
 }
 
 impl Facts {
-    /// The SKUs ordered, each bound to a live room, with their rules, or why
-    /// not: 404 unknown room, 409 ended room, 422 a SKU not in the room, 409
-    /// a sale not started yet (judged now, not when the facts were read).
+    /// The SKUs ordered, each bound to a room selling to this order's source,
+    /// with their rules, or why not: 404 unknown room, 409 ended room (unless
+    /// a replay order for a recorded room), 422 a SKU not in the room, 409 a
+    /// sale not started yet (judged now, not when the facts were read).
     pub fn check(&self, order: &ValidOrder) -> Result<(&[SkuRow], &[SaleRule])> {
-        match self.status {
-            None => return Err(AppError::not_found("live room").into()),
-            Some(RoomStatus::Ended) => return Err(AppError::Conflict(Reason::RoomEnded).into()),
-            Some(RoomStatus::Live) => {}
-        }
+        let sales = self.sales.ok_or_else(|| AppError::not_found("live room"))?;
+        sales.admit(order.request.source_type)?;
         if self.skus.len() != order.items.len() {
             return Err(AppError::Invalid(Reason::SkuNotInRoom).into());
         }
@@ -89,13 +88,13 @@ impl SaleFacts {
     }
 
     async fn load(&self, live_id: LiveId, skus: Vec<SkuId>) -> Result<Arc<Facts>> {
-        let status = rooms::status(&mut *self.db.acquire().await?, live_id).await?;
-        if status != Some(RoomStatus::Live) {
-            return Ok(Arc::new(Facts { status, skus: Vec::new(), rules: Vec::new() }));
+        let sales = rooms::sales(&mut *self.db.acquire().await?, live_id).await?;
+        if matches!(sales, None | Some(Sales::Closed)) {
+            return Ok(Arc::new(Facts { sales, skus: Vec::new(), rules: Vec::new() }));
         }
         let bound = stock::bound_skus(&self.db, live_id, &skus).await?;
         let rules = super::sales::rules_of(&self.db, live_id, &skus).await?;
-        Ok(Arc::new(Facts { status, skus: bound, rules }))
+        Ok(Arc::new(Facts { sales, skus: bound, rules }))
     }
 
     /// A streamer changed what the room sells or how: forget its facts here.

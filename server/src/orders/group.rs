@@ -21,9 +21,10 @@
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use app::{
+    deep_link::SourceType,
     error::AppError,
     ids::{LiveId, SkuId, UserId},
-    model::{OrderItem, RoomStatus},
+    model::OrderItem,
 };
 use chrono::{DateTime, Utc};
 use moka::sync::Cache;
@@ -243,14 +244,21 @@ async fn together(db: &PgPool, faults: &Faults, group: &[&Owned]) -> Result<Vec<
         let left = left.ok_or_else(|| Apart::OneByOne(AppError::SoldOut.into()))?;
         committed = insert_orders(&mut tx, live_id, &kept).await?;
         stock::announce(&mut tx, &[(spu_id, sku_id, i64::from(left))]).await?;
-        if rooms::status(&mut tx, live_id).await? != Some(RoomStatus::Live) {
-            return Err(Apart::OneByOne(AppError::Conflict(app::error::Reason::RoomEnded).into()));
-        }
+        // A group mixing live and replay orders for a room that has ended
+        // goes one by one, each judged by its own source.
+        let source = if kept.iter().all(|a| a.order.request.source_type == SourceType::Replay) {
+            SourceType::Replay
+        } else {
+            SourceType::Live
+        };
+        let selling = rooms::sales(&mut tx, live_id).await?.ok_or_else(|| AppError::not_found("live room"))?;
+        selling.admit(source).map_err(|refused| Apart::OneByOne(refused.into()))?;
         let traces: Vec<Trace<'_>> = kept
             .iter()
             .map(|a| Trace {
                 tracking_code: a.order.request.tracking_code.as_deref(),
                 trace_id: a.order.request.trace_id.as_deref(),
+                source: a.order.request.source_type,
             })
             .collect();
         record_funnel_orders(&mut tx, live_id, spu_id, &traces).await?;
@@ -335,14 +343,16 @@ async fn insert_orders(
     let totals: Vec<i64> = kept.iter().map(|a| a.sku().price_cents * a.item().1).collect();
     let keys: Vec<&str> = kept.iter().map(|a| a.key.as_str()).collect();
     let hashes: Vec<&str> = kept.iter().map(|a| a.order.fingerprint.as_str()).collect();
+    let sources: Vec<&str> = kept.iter().map(|a| a.order.request.source_type.as_str()).collect();
     // An idempotency key taken meanwhile fails the statement: one by one then.
     let rows: Vec<InsertedRow> = sqlx::query_as(
         "INSERT INTO orders (order_sn, xid, user_id, live_id, tracking_code, trace_id, total_cents, idempotency_key,
-                             request_hash, pay_by)
+                             request_hash, pay_by, source_type)
          SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDD') || lpad(nextval('order_sn_seq')::text, 12, '0'),
-                x, u, $8, tc, ti, t, k, h, now() + make_interval(secs => $9)
-           FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[])
-                AS g(x, u, tc, ti, t, k, h)
+                x, u, $8, tc, ti, t, k, h, now() + make_interval(secs => $9), s
+           FROM unnest($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::BIGINT[], $6::TEXT[], $7::TEXT[],
+                       $10::TEXT[])
+                AS g(x, u, tc, ti, t, k, h, s)
          RETURNING id, xid, order_sn, created_at, pay_by",
     )
     .bind(&xids)
@@ -354,6 +364,7 @@ async fn insert_orders(
     .bind(&hashes)
     .bind(live_id.get())
     .bind(pay_timeout.as_secs_f64())
+    .bind(&sources)
     .fetch_all(&mut *conn)
     .await?;
     let by_xid: HashMap<&str, &Owned> = kept.iter().map(|a| (a.xid.as_str(), *a)).collect();

@@ -4,6 +4,7 @@
 //! malformed one is dropped, and the caller counts it.
 
 use app::{
+    deep_link::SourceType,
     error::{AppError, Reason},
     ids::SkuId,
     model::{OrderItem, OrderRequest},
@@ -70,12 +71,17 @@ pub fn validate(mut request: OrderRequest) -> Result<ValidOrder, AppError> {
     let mut dropped = Vec::new();
     request.tracking_code = AnalyticsField::TrackingCode.keep(request.tracking_code.take(), &mut dropped);
     request.trace_id = AnalyticsField::TraceId.keep(request.trace_id.take(), &mut dropped);
-    let canonical = serde_json::json!({
+    let mut canonical = serde_json::json!({
         "live_id": request.live_id,
         "goods_items": items.iter().map(|(s, q)| [s.get(), q.wide()]).collect::<Vec<_>>(),
         "tracking_code": request.tracking_code,
         "trace_id": request.trace_id,
     });
+    // Only a replay's source joins the fingerprint, so a live order's
+    // fingerprint is what it was before sources existed (keys still in flight).
+    if request.source_type == SourceType::Replay {
+        canonical["source_type"] = serde_json::json!(request.source_type);
+    }
     let fingerprint = Sha256::digest(canonical.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
     Ok(ValidOrder { request, items, fingerprint, dropped })
 }
@@ -94,6 +100,7 @@ mod tests {
                 .collect(),
             tracking_code: None,
             trace_id: None,
+            source_type: SourceType::Live,
         }
     }
 
@@ -110,6 +117,9 @@ mod tests {
         let a = validate(request(&[(1, 2)])).unwrap().fingerprint;
         assert_eq!(a, validate(request(&[(1, 2)])).unwrap().fingerprint);
         assert_ne!(a, validate(request(&[(1, 3)])).unwrap().fingerprint);
+        let mut from_replay = request(&[(1, 2)]);
+        from_replay.source_type = SourceType::Replay;
+        assert_ne!(a, validate(from_replay).unwrap().fingerprint);
     }
 
     #[test]

@@ -11,4 +11,6 @@ mod room;
 pub use bindings::{bind, explain, reorder, unbind};
 pub use cards::goods_cards;
 pub use ownership::{check_owner, lock_owned_room};
-pub use room::{active_ids, all_ids, create, end, find_with_version, live_rooms, owned_by, status, upcoming_rooms};
+pub use room::{
+    active_ids, all_ids, create, end, find_with_version, live_rooms, owned_by, sales, upcoming_rooms, Sales,
+};

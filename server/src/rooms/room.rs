@@ -2,6 +2,7 @@
 //! rooms, one room with its goods version, and creating a room.
 
 use app::{
+    deep_link::SourceType,
     error::{AppError, Field, Reason},
     ids::{LiveId, UserId},
     model::{NewRoom, Room, RoomStatus, RoomSummary, StreamStatus},
@@ -188,14 +189,45 @@ pub async fn active_ids(db: &PgPool) -> Result<Vec<LiveId>> {
     ids.into_iter().map(|id| LiveId::new(id).map_err(|e| anyhow::Error::from(e).into())).collect()
 }
 
-/// Whether the room is live or ended (`None`: no such room), as the caller's
-/// connection or transaction sees it.
-pub async fn status(conn: &mut PgConnection, live_id: LiveId) -> Result<Option<RoomStatus>> {
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM live_rooms WHERE id = $1")
-        .bind(live_id.get())
-        .fetch_optional(conn)
-        .await?;
-    status.map(|s| RoomStatus::try_from(s).map_err(|e| anyhow::Error::from(e).into())).transpose()
+/// Whom a room sells to, as the caller's connection or transaction sees it
+/// (`None`: no such room).
+pub async fn sales(conn: &mut PgConnection, live_id: LiveId) -> Result<Option<Sales>> {
+    let row: Option<(String, bool)> = sqlx::query_as(
+        "SELECT status, CASE WHEN status = 'ended'
+                             THEN EXISTS (SELECT 1 FROM live_segments s WHERE s.live_id = r.id) ELSE false END
+           FROM live_rooms r WHERE id = $1",
+    )
+    .bind(live_id.get())
+    .fetch_optional(conn)
+    .await?;
+    let Some((status, recorded)) = row else { return Ok(None) };
+    let status = RoomStatus::try_from(status).map_err(anyhow::Error::from)?;
+    Ok(Some(match status {
+        RoomStatus::Live => Sales::Live,
+        RoomStatus::Ended if recorded => Sales::Replay,
+        RoomStatus::Ended => Sales::Closed,
+    }))
+}
+
+/// Whom a room sells to: everyone while it is live; once ended, only taps on
+/// its replay (`source_type=replay`), and only while there is a recording to
+/// replay; nobody when it ended unrecorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sales {
+    Live,
+    Replay,
+    Closed,
+}
+
+impl Sales {
+    /// Ok when an order from `source` may be placed: 409 `conflict` (the room
+    /// ended) otherwise, as the contract answers orders for an ended room.
+    pub fn admit(self, source: SourceType) -> std::result::Result<(), AppError> {
+        match (self, source) {
+            (Sales::Live, _) | (Sales::Replay, SourceType::Replay) => Ok(()),
+            _ => Err(AppError::Conflict(Reason::RoomEnded)),
+        }
+    }
 }
 
 /// Every room's id (rebuilding every cache).

@@ -7,7 +7,7 @@
 
 use app::{
     ids::{LiveId, SkuId, UserId},
-    live_center::{Dashboard, Funnel, OrderCounts, RecentOrder, SkuSales},
+    live_center::{Dashboard, Funnel, FunnelCounts, OrderCounts, RecentOrder, SkuSales},
     model::{OrderItem, OrderStatus},
 };
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -89,19 +89,31 @@ async fn totals(db: &PgPool, live_id: LiveId) -> Result<Totals> {
 }
 
 /// Clicks and views from the beacons; orders from the order transaction's
-/// funnel rows; paid: those orders that were paid.
+/// funnel rows; paid: those orders that were paid; each also counted for the
+/// taps made on the replay.
 async fn funnel(db: &PgPool, live_id: LiveId) -> Result<Funnel> {
-    let (clicks, views, orders, paid): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*) FILTER (WHERE event = 'click'), COUNT(*) FILTER (WHERE event = 'view'),
-                COUNT(*) FILTER (WHERE event = 'order'),
-                (SELECT COUNT(*) FROM orders o WHERE o.live_id = $1 AND o.status = 'paid'
-                    AND (o.tracking_code IS NOT NULL OR o.trace_id IS NOT NULL))
-           FROM funnel_events WHERE live_id = $1",
-    )
-    .bind(live_id.get())
-    .fetch_one(db)
-    .await?;
-    Ok(Funnel::new(clicks, views, orders, paid))
+    type Counts = (i64, i64, i64, i64, i64, i64, i64, i64);
+    let paid_orders = "SELECT COUNT(*) FROM orders o WHERE o.live_id = $1 AND o.status = 'paid'
+                         AND (o.tracking_code IS NOT NULL OR o.trace_id IS NOT NULL)";
+    let (clicks, views, orders, paid, replay_clicks, replay_views, replay_orders, replay_paid): Counts =
+        sqlx::query_as(&format!(
+            "SELECT COUNT(*) FILTER (WHERE event = 'click'), COUNT(*) FILTER (WHERE event = 'view'),
+                COUNT(*) FILTER (WHERE event = 'order'), ({paid_orders}),
+                COUNT(*) FILTER (WHERE event = 'click' AND source_type = 'replay'),
+                COUNT(*) FILTER (WHERE event = 'view' AND source_type = 'replay'),
+                COUNT(*) FILTER (WHERE event = 'order' AND source_type = 'replay'),
+                ({paid_orders} AND o.source_type = 'replay')
+           FROM funnel_events WHERE live_id = $1"
+        ))
+        .bind(live_id.get())
+        .fetch_one(db)
+        .await?;
+    Ok(Funnel::new(clicks, views, orders, paid).with_replay(FunnelCounts {
+        clicks: replay_clicks,
+        views: replay_views,
+        orders: replay_orders,
+        paid: replay_paid,
+    }))
 }
 
 /// Failed publishes still pending or dead, and dead letters not yet replayed.

@@ -308,3 +308,78 @@ async fn the_dashboard_shows_gmv_by_status_the_funnel_and_the_ticker_to_the_owne
     assert_error(app.call("GET", "/api/live/999999/dashboard", Some(&other), None).await, 404, "not_found").await;
     assert_error(app.call("GET", "/api/live/x/dashboard", Some(&other), None).await, 400, "bad_request").await;
 }
+
+#[tokio::test]
+async fn a_recorded_room_sells_on_through_its_replay_and_the_funnel_counts_the_replay_apart() {
+    let shop = Shop::open(10).await;
+    let app = &shop.app;
+    let code = app.tracking_code(shop.live_id, shop.spu_id).await;
+    let beacon = |event: &str, source: Option<&str>| {
+        let mut body = json!({ "event": event, "live_id": shop.live_id, "spu_id": shop.spu_id, "tracking_code": code });
+        if let Some(source) = source {
+            body["source_type"] = json!(source);
+        }
+        body
+    };
+    for (event, source) in
+        [("click", None), ("click", Some("live")), ("click", Some("replay")), ("view", Some("replay"))]
+    {
+        assert_eq!(app.call("POST", "/api/track", None, Some(beacon(event, source))).await.status(), 204);
+    }
+    let bad = app.call("POST", "/api/track", None, Some(beacon("click", Some("rerun")))).await;
+    assert!(bad.status() == 400 || bad.status() == 422, "{}", bad.status());
+    let buyer = app.register("viewer").await;
+    let order = |key: String, source: Option<&'static str>| {
+        let mut body = json!({ "live_id": shop.live_id, "goods_items": [{ "sku_id": shop.sku_id, "quantity": 1 }],
+                               "tracking_code": code, "trace_id": "t-replay" });
+        if let Some(source) = source {
+            body["source_type"] = json!(source);
+        }
+        let request = reqwest::Client::new()
+            .post(app.url("/api/orders"))
+            .bearer_auth(&buyer.token)
+            .header("idempotency-key", key)
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    assert_eq!(order("k-live".into(), None).await.status(), 201);
+    let end = format!("/api/live/{}/end", shop.live_id);
+    assert_eq!(app.call("POST", &end, Some(&shop.owner), None).await.status(), 200);
+    assert_error(order("k-after-end".into(), Some("live")).await, 409, "conflict").await;
+    assert_error(order("k-no-recording".into(), Some("replay")).await, 409, "conflict").await;
+    let unknown = order("k-bad".into(), Some("rerun")).await;
+    assert!(unknown.status() == 400 || unknown.status() == 422, "{}", unknown.status());
+
+    // The room was recorded: its replay sells on (facts are at most a second old).
+    sqlx::query(
+        "INSERT INTO live_segments (live_id, name, start_ms, duration_ms) VALUES ($1, '1700000000000.ts', 0, 2000)",
+    )
+    .bind(shop.live_id)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let mut attempt = 0;
+    let placed = eventually(Duration::from_secs(5), || {
+        attempt += 1;
+        let key = format!("k-replay-{attempt}");
+        async move { order(key, Some("replay")).await.status() == 201 }
+    })
+    .await;
+    assert!(placed, "a replay order for a recorded, ended room is taken");
+    let key = format!("k-replay-{attempt}");
+    assert_error(order("k-live-after-recording".into(), None).await, 409, "conflict").await;
+    let again = order(key.clone(), Some("replay")).await;
+    assert!(again.status() == 200 || again.status() == 201, "a retry is the same order");
+    let replay_sn = again.json::<Value>().await.unwrap()["order_sn"].as_str().unwrap().to_owned();
+    assert_error(order(key, None).await, 409, "conflict").await;
+    app.call("POST", &format!("/api/orders/{replay_sn}/pay"), Some(&buyer), None).await;
+    let settled = eventually(Duration::from_secs(5), || async { dashboard(&shop).await["funnel"]["paid"] == 1 }).await;
+    assert!(settled, "{}", dashboard(&shop).await);
+
+    let funnel = dashboard(&shop).await["funnel"].clone();
+    assert_eq!([&funnel["clicks"], &funnel["views"], &funnel["orders"]], [&json!(3), &json!(1), &json!(2)]);
+    assert_eq!(funnel["replay"], json!({ "clicks": 1, "views": 1, "orders": 1, "paid": 1 }));
+    let sources: Vec<(String,)> =
+        sqlx::query_as("SELECT source_type FROM orders ORDER BY id").fetch_all(&app.db).await.unwrap();
+    assert_eq!(sources, [("live".to_owned(),), ("replay".to_owned(),)], "refused orders made none");
+}

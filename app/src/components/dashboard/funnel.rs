@@ -1,6 +1,7 @@
 //! The room's funnel, card taps → page views → orders → paid, each step with
 //! its count, a bar against the widest step, and its conversion from the step
-//! before ("—" while the step before has nothing).
+//! before ("—" while the step before has nothing), and how many of them came
+//! from the replay.
 
 use leptos::prelude::*;
 
@@ -29,19 +30,20 @@ pub fn FunnelView(#[prop(into)] funnel: Signal<Funnel>) -> impl IntoView {
     let steps = move || {
         let f = funnel.get();
         let widest = [f.clicks, f.views, f.orders, f.paid].into_iter().max().unwrap_or(0).max(1);
+        let r = f.replay;
         [
-            (StepName::Clicks, f.clicks, None),
-            (StepName::Views, f.views, Some(f.view_rate)),
-            (StepName::Orders, f.orders, Some(f.order_rate)),
-            (StepName::Paid, f.paid, Some(f.paid_rate)),
+            (StepName::Clicks, f.clicks, None, r.clicks),
+            (StepName::Views, f.views, Some(f.view_rate), r.views),
+            (StepName::Orders, f.orders, Some(f.order_rate), r.orders),
+            (StepName::Paid, f.paid, Some(f.paid_rate), r.paid),
         ]
-        .map(|(name, count, rate)| (name, count, rate, (count.max(0) * 100 / widest).clamp(0, 100)))
+        .map(|(name, count, rate, replay)| (name, count, rate, replay, (count.max(0) * 100 / widest).clamp(0, 100)))
     };
     view! {
         <section class="funnel-box" aria-labelledby="funnel-title">
             <h3 id="funnel-title" class="chart-title">{t!(i18n, funnel_title)}</h3>
             <ol class="funnel" data-testid="funnel">
-                {move || steps().into_iter().map(|(name, count, rate, width)| {
+                {move || steps().into_iter().map(|(name, count, rate, replay, width)| {
                     let label = match name {
                         StepName::Clicks => t_string!(i18n, funnel_clicks),
                         StepName::Views => t_string!(i18n, funnel_views),
@@ -54,6 +56,12 @@ pub fn FunnelView(#[prop(into)] funnel: Signal<Funnel>) -> impl IntoView {
                             <span class="step-count">{count}</span>
                             {rate.map(|r| view! {
                                 <span class="step-rate">{t_string!(i18n, funnel_rate, rate = format_rate(r)).to_string()}</span>
+                            })}
+                            // Shown once the replay has brought anything in.
+                            {(replay > 0).then(|| view! {
+                                <span class="step-replay" data-testid="funnel-replay">
+                                    {t_string!(i18n, funnel_from_replay, count = replay).to_string()}
+                                </span>
                             })}
                             <span class="step-bar" aria-hidden="true"><span style=format!("width:{width}%")></span></span>
                         </li>
