@@ -293,18 +293,36 @@ pub struct TimelineEntry {
     pub stream_time_ms: i64,
 }
 
+/// A product bound to the room while it streamed, at its stream time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BoundEntry {
+    pub spu_id: SpuId,
+    pub stream_time_ms: i64,
+}
+
 /// A room's product timeline (`GET /api/live/{live_id}/timeline`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Timeline {
     pub live_id: LiveId,
     pub entries: Vec<TimelineEntry>,
+    /// The room's goods that were bound during the stream, each with the
+    /// stream time it was (goods bound before the stream are not listed).
+    #[serde(default)]
+    pub bound: Vec<BoundEntry>,
 }
 
 impl Timeline {
     /// The product being explained at `stream_time_ms`, by the last change before it.
     pub fn explaining_at(&self, stream_time_ms: i64) -> Option<SpuId> {
         self.entries.iter().take_while(|e| e.stream_time_ms <= stream_time_ms).last().and_then(|e| e.spu_id)
+    }
+
+    /// Whether the replay's tray had `spu_id` at `stream_time_ms`: goods bound
+    /// during the stream appear from that moment on.
+    pub fn on_tray_at(&self, spu_id: SpuId, stream_time_ms: i64) -> bool {
+        self.bound.iter().find(|b| b.spu_id == spu_id).is_none_or(|b| b.stream_time_ms <= stream_time_ms)
     }
 
     /// Each product explained, once, with the first stream time it was.
@@ -507,7 +525,17 @@ mod tests {
         Timeline {
             live_id: LiveId::new(1).unwrap(),
             entries: entries.iter().map(|&(spu_id, stream_time_ms)| TimelineEntry { spu_id, stream_time_ms }).collect(),
+            bound: Vec::new(),
         }
+    }
+
+    #[test]
+    fn goods_bound_during_the_stream_join_the_replays_tray_at_that_moment() {
+        let mut t = timeline(&[]);
+        t.bound = vec![BoundEntry { spu_id: spu(3).unwrap(), stream_time_ms: 6_000 }];
+        assert!(t.on_tray_at(spu(1).unwrap(), 0), "bound before the stream: there all along");
+        assert!(!t.on_tray_at(spu(3).unwrap(), 5_999));
+        assert!(t.on_tray_at(spu(3).unwrap(), 6_000));
     }
 
     #[test]

@@ -113,9 +113,14 @@ test("an ended room replays its stream and jumps to where a product was explaine
   await expect
     .poll(async () => (await (await request.get(`/api/live/${liveId}`)).json()).stream_status, { timeout: 15_000 })
     .toBe("live");
-  // Explain the cup about six seconds into the stream, then let the push finish.
+  // Explain the cup about six seconds into the stream and put a teapot on sale then; let the push finish.
+  const teapot = (await (await request.post("/api/goods", {
+    headers: auth,
+    data: { title: "茶壶 Teapot", skus: [{ spec: "标准", price_cents: 8800, stock: 5 }] },
+  })).json()).spu_id;
   await page.waitForTimeout(6_000);
   expect((await request.post(`/api/live/${liveId}/explaining`, { headers: auth, data: { spu_id: spus[1] } })).status()).toBe(200);
+  expect((await request.post(`/api/live/${liveId}/goods`, { headers: auth, data: { spu_id: teapot } })).status()).toBe(201);
   await new Promise((resolve) => encoder.on("exit", resolve));
   await expect
     .poll(async () => (await (await request.get(`/api/live/${liveId}`)).json()).stream_status, { timeout: 15_000 })
@@ -126,12 +131,18 @@ test("an ended room replays its stream and jumps to where a product was explaine
   await hydrated(page);
   await expect(page.locator(".live-badge.replay")).toBeVisible();
   await expect(page.getByTestId("video")).toHaveAttribute("data-player", "playing", { timeout: 30_000 });
+  // The tray is as it was: the teapot, put on sale six seconds in, is not there yet.
+  const teapotCard = page.locator(`[data-testid=goods-card][data-spu-id="${teapot}"]`);
+  const room = page.getByTestId("room");
+  await expect(room).toHaveAttribute("data-stream-ms", /^[0-9]+$/, { timeout: 10_000 });
+  expect(Number(await room.getAttribute("data-stream-ms"))).toBeLessThan(5_000);
+  await expect(page.getByTestId("goods-card")).toHaveCount(2);
+  await expect(teapotCard).toHaveCount(0);
   const jump = page.locator(`[data-testid=timeline-jump][data-spu-id="${spus[1]}"]`);
   await expect(jump).toBeVisible({ timeout: 10_000 });
   const explainedAt = Number(await jump.getAttribute("data-stream-ms"));
   expect(explainedAt).toBeGreaterThan(3_000);
   await jump.click();
-  const room = page.getByTestId("room");
   await expect
     .poll(async () => Number(await room.getAttribute("data-stream-ms")), { timeout: 10_000 })
     .toBeGreaterThanOrEqual(explainedAt - 500);
@@ -139,6 +150,7 @@ test("an ended room replays its stream and jumps to where a product was explaine
   // The replay shows the cards as they were: the cup is lit from that moment on.
   const cup = page.locator(`[data-testid=goods-card][data-spu-id="${spus[1]}"]`);
   await expect(cup).toHaveClass(/explaining/);
+  await expect(teapotCard).toBeVisible({ timeout: 5_000 });
 
   // The replay sells on, and what it sells is counted as the replay's.
   await expect(cup.getByTestId("buy")).toHaveAttribute("href", /source_type=replay/);

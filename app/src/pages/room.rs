@@ -136,14 +136,23 @@ fn Room(data: RoomView) -> impl IntoView {
     }
     let cards = Memo::new(move |_| {
         let explained = shown.get();
-        goods
-            .get()
-            .into_iter()
-            .map(|mut card| {
-                card.explaining = explained == Some(card.spu_id);
-                card
-            })
-            .collect::<Vec<_>>()
+        // A replay's tray holds what the room had bound at the picture's moment.
+        let now = on_screen().filter(|_| stage.replay.get());
+        replay.with(|recording| {
+            let timeline = recording.as_ref().and_then(|r| r.timeline.as_ref());
+            goods
+                .get()
+                .into_iter()
+                .filter(|card| match (now, timeline) {
+                    (Some(now), Some(timeline)) => timeline.on_tray_at(card.spu_id, now),
+                    _ => true,
+                })
+                .map(|mut card| {
+                    card.explaining = explained == Some(card.spu_id);
+                    card
+                })
+                .collect::<Vec<_>>()
+        })
     });
     let collapsed = RwSignal::new(false);
     let opening = RwSignal::new(None::<String>);

@@ -5,7 +5,7 @@
 
 use app::{
     ids::{LiveId, SpuId},
-    model::{Timeline, TimelineEntry},
+    model::{BoundEntry, Timeline, TimelineEntry},
 };
 use sqlx::{PgConnection, PgPool};
 
@@ -41,8 +41,8 @@ pub async fn log_explaining(
     Ok(())
 }
 
-/// Every explaining change made while the room streamed, in stream order
-/// (`None`: no such room).
+/// Every explaining change made while the room streamed, in stream order,
+/// and the goods bound while it streamed (`None`: no such room).
 pub async fn explaining_timeline(db: &PgPool, live_id: LiveId) -> Result<Option<Timeline>> {
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM live_rooms WHERE id = $1)")
         .bind(live_id.get())
@@ -62,5 +62,17 @@ pub async fn explaining_timeline(db: &PgPool, live_id: LiveId) -> Result<Option<
         .into_iter()
         .map(|(spu, stream_time_ms)| TimelineEntry { spu_id: spu.and_then(|id| SpuId::new(id).ok()), stream_time_ms })
         .collect();
-    Ok(Some(Timeline { live_id, entries }))
+    let bound: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT g.spu_id, (EXTRACT(EPOCH FROM g.bound_at - r.stream_epoch) * 1000)::BIGINT
+           FROM live_room_goods g JOIN live_rooms r ON r.id = g.live_id
+          WHERE g.live_id = $1 AND g.bound_at > r.stream_epoch ORDER BY g.bound_at",
+    )
+    .bind(live_id.get())
+    .fetch_all(db)
+    .await?;
+    let bound = bound
+        .into_iter()
+        .filter_map(|(spu, stream_time_ms)| Some(BoundEntry { spu_id: SpuId::new(spu).ok()?, stream_time_ms }))
+        .collect();
+    Ok(Some(Timeline { live_id, entries, bound }))
 }

@@ -117,6 +117,32 @@ async fn on_publish_accepts_the_rooms_key_and_refuses_a_wrong_rotated_or_ended_o
 }
 
 #[tokio::test]
+async fn goods_bound_while_the_room_streams_are_on_the_timeline_at_their_stream_time() {
+    let app = TestApp::spawn().await;
+    let owner = app.register("streamer").await;
+    let (live_id, spus) = app.room_with_goods(&owner, &[("Tea", 5)]).await;
+    let (key, _) = rotate(&app, &owner, live_id).await;
+    assert_eq!(hook(&app, "publish", &key, None).await.status(), 200);
+    assert!(stream_status_becomes(&app, live_id, "live").await);
+    // As if the stream had started ten seconds ago.
+    sqlx::query("UPDATE live_rooms SET stream_epoch = now() - interval '10 seconds' WHERE id = $1")
+        .bind(live_id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (late, _) = app.create_goods(&owner, "Cup", 5).await;
+    assert_eq!(app.bind(&owner, live_id, late).await.status(), 201);
+    let timeline: Value =
+        app.call("GET", &format!("/api/live/{live_id}/timeline"), None, None).await.json().await.unwrap();
+    let bound = timeline["bound"].as_array().unwrap();
+    assert_eq!(bound.len(), 1, "goods bound before the stream are there all along: {timeline}");
+    assert_eq!(bound[0]["spu_id"], late);
+    assert_ne!(bound[0]["spu_id"], spus[0]);
+    let at = bound[0]["stream_time_ms"].as_i64().unwrap();
+    assert!((10_000..15_000).contains(&at), "{at}");
+}
+
+#[tokio::test]
 async fn with_a_hook_secret_set_nginxs_calls_must_carry_it() {
     let app = TestApp::spawn_with(&[("LIVE_RTMP_HOOK_SECRET", "s3cret-hook")]).await;
     let owner = app.register("streamer").await;
