@@ -33,6 +33,7 @@ export default defineConfig({
     stderr: "pipe",
     env: {
       LIVE_VIDEO_DIR: process.env.E2E_VIDEO_DIR ?? "../target/e2e-live-video",
+      LIVE_VIDEO_FRESH: "1",
       LIVE_RTMP_PORT: String(rtmpPort),
       LIVE_HLS_PORT: String(hlsPort),
       LIVE_APP_URL: baseURL,

@@ -6,10 +6,14 @@
 #   LIVE_HLS_PORT          HTTP port viewers play HLS from (8088)
 #   LIVE_APP_URL           the app, for nginx's calls (http://127.0.0.1:3000)
 #   LIVE_RTMP_HOOK_SECRET  the secret nginx's calls carry (the app's setting)
+#   LIVE_VIDEO_FRESH=1     start from an empty HLS folder (the end-to-end tests:
+#                          each run's fresh database reuses room ids, and nginx
+#                          would continue an earlier run's playlist of a room)
 # Used by scripts/run.sh and the end-to-end tests.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${LIVE_VIDEO_DIR:-$ROOT/target/live-video}"
+if [ "${LIVE_VIDEO_FRESH:-0}" = 1 ]; then rm -rf "$DIR/hls"; fi
 mkdir -p "$DIR/hls"
 DIR="$(cd "$DIR" && pwd)"   # nginx reads -c relative to its prefix
 # nginx's worker runs as nobody when started as root: it writes the HLS output.

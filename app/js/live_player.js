@@ -129,9 +129,13 @@ export function wallClock(handle) {
     return handle.fragWall + (video.currentTime - handle.fragStart) * 1000;
   }
   // Native HLS tells no segment: the live edge minus how far behind it we play,
-  // minus the two segments a player keeps between itself and the edge.
-  if (video.seekable.length === 0) return NaN;
-  const behind = video.seekable.end(video.seekable.length - 1) - video.currentTime;
+  // minus the two segments a player keeps between itself and the edge. Safari
+  // tells the edge as the end of what is seekable; Chromium's native player
+  // seeks nothing in a live stream, and the end of what it has buffered (it
+  // fetches up to the edge) stands in.
+  const ranges = video.seekable.length > 0 ? video.seekable : video.buffered;
+  if (ranges.length === 0) return NaN;
+  const behind = ranges.end(ranges.length - 1) - video.currentTime;
   return Date.now() - behind * 1000 - 4000;
 }
 

@@ -106,6 +106,45 @@ test("the room plays the live stream and lights a card when the viewer's picture
   }
 });
 
+test("where the browser plays HLS itself (Safari, iOS) the room plays natively, without hls.js, and still lights the card", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  // Chromium plays HLS natively too; without Media Source Extensions the
+  // player takes the path Safari and iOS take.
+  await page.addInitScript(() => {
+    delete (window as unknown as Record<string, unknown>).MediaSource;
+    delete (window as unknown as Record<string, unknown>).ManagedMediaSource;
+  });
+  const hlsJs: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/vendor/hls")) hlsJs.push(r.url());
+  });
+  const { auth, liveId, spus, key } = await streamingRoom(request);
+  const encoder = push(key, 90);
+  try {
+    await page.goto(`/live/${liveId}`);
+    await hydrated(page);
+    const room = page.getByTestId("room");
+    await expect(room).toHaveAttribute("data-stream", "live", { timeout: 15_000 });
+    await expect(page.getByTestId("video")).toHaveAttribute("data-player", "playing", { timeout: 40_000 });
+    // A first playlist the player cannot parse yet is retried by the player itself.
+    await expect.poll(() => mediaTime(page), { timeout: 30_000 }).toBeGreaterThan(1);
+    const before = await mediaTime(page);
+    await page.waitForTimeout(2_000);
+    expect(await mediaTime(page)).toBeGreaterThan(before + 1);
+    expect(await page.getByTestId("video").evaluate((v) => (v as HTMLVideoElement).src)).toContain(".m3u8");
+    expect(hlsJs).toEqual([]);
+    // The picture's time is estimated from the live edge: behind the streamer, and the mark still lands.
+    await expect(room).toHaveAttribute("data-stream-ms", /^[0-9]+$/, { timeout: 10_000 });
+    expect((await request.post(`/api/live/${liveId}/explaining`, { headers: auth, data: { spu_id: spus[0] } })).status()).toBe(200);
+    const card = page.locator(`[data-testid=goods-card][data-spu-id="${spus[0]}"]`);
+    await page.waitForTimeout(500);
+    await expect(card).not.toHaveClass(/explaining/);
+    await expect(card).toHaveClass(/explaining/, { timeout: 30_000 });
+  } finally {
+    encoder.kill("SIGKILL");
+  }
+});
+
 test("an ended room replays its stream and jumps to where a product was explained", async ({ page, request }) => {
   test.setTimeout(120_000);
   const { auth, liveId, spus, key } = await streamingRoom(request);
