@@ -153,7 +153,7 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
     .bind(&order.request.trace_id)
     .bind(total)
     .bind(key.as_str())
-    .bind(&order.fingerprint)
+    .bind(order.fingerprint())
     .bind(pay_timeout.as_secs_f64())
     .bind(order.request.source_type.as_str())
     .fetch_one(&mut *tx)

@@ -342,7 +342,7 @@ async fn insert_orders(
     let traces: Vec<Option<&str>> = kept.iter().map(|a| a.order.request.trace_id.as_deref()).collect();
     let totals: Vec<i64> = kept.iter().map(|a| a.sku().price_cents * a.item().1).collect();
     let keys: Vec<&str> = kept.iter().map(|a| a.key.as_str()).collect();
-    let hashes: Vec<&str> = kept.iter().map(|a| a.order.fingerprint.as_str()).collect();
+    let hashes: Vec<&str> = kept.iter().map(|a| a.order.fingerprint()).collect();
     let sources: Vec<&str> = kept.iter().map(|a| a.order.request.source_type.as_str()).collect();
     // An idempotency key taken meanwhile fails the statement: one by one then.
     let rows: Vec<InsertedRow> = sqlx::query_as(

@@ -3,6 +3,8 @@
 //! analytics fields (tracking code, trace id) never refuse an order: a
 //! malformed one is dropped, and the caller counts it.
 
+use std::sync::OnceLock;
+
 use app::{
     deep_link::SourceType,
     error::{AppError, Reason},
@@ -23,7 +25,8 @@ const MAX_KEY_LEN: usize = 64;
 pub struct ValidOrder {
     pub request: OrderRequest,
     pub items: Vec<(SkuId, Quantity)>,
-    pub fingerprint: String,
+    /// Worked out when first asked for: a request refused as sold out never is.
+    fingerprint: OnceLock<String>,
     /// The analytics fields the request carried malformed, now dropped.
     pub dropped: Vec<AnalyticsField>,
 }
@@ -31,6 +34,26 @@ pub struct ValidOrder {
 impl ValidOrder {
     pub fn sku_ids(&self) -> Vec<SkuId> {
         self.items.iter().map(|(s, _)| *s).collect()
+    }
+
+    /// The request's fingerprint: the SHA-256 of its canonical form (room,
+    /// items, analytics fields), hex. The same key must come with the same one.
+    pub fn fingerprint(&self) -> &str {
+        self.fingerprint.get_or_init(|| {
+            let request = &self.request;
+            let mut canonical = serde_json::json!({
+                "live_id": request.live_id,
+                "goods_items": self.items.iter().map(|(s, q)| [s.get(), q.wide()]).collect::<Vec<_>>(),
+                "tracking_code": request.tracking_code,
+                "trace_id": request.trace_id,
+            });
+            // Only a replay's source joins the fingerprint, so a live order's
+            // fingerprint is what it was before sources existed (keys still in flight).
+            if request.source_type == SourceType::Replay {
+                canonical["source_type"] = serde_json::json!(request.source_type);
+            }
+            format!("{:x}", Sha256::digest(canonical.to_string().as_bytes()))
+        })
     }
 }
 
@@ -71,19 +94,7 @@ pub fn validate(mut request: OrderRequest) -> Result<ValidOrder, AppError> {
     let mut dropped = Vec::new();
     request.tracking_code = AnalyticsField::TrackingCode.keep(request.tracking_code.take(), &mut dropped);
     request.trace_id = AnalyticsField::TraceId.keep(request.trace_id.take(), &mut dropped);
-    let mut canonical = serde_json::json!({
-        "live_id": request.live_id,
-        "goods_items": items.iter().map(|(s, q)| [s.get(), q.wide()]).collect::<Vec<_>>(),
-        "tracking_code": request.tracking_code,
-        "trace_id": request.trace_id,
-    });
-    // Only a replay's source joins the fingerprint, so a live order's
-    // fingerprint is what it was before sources existed (keys still in flight).
-    if request.source_type == SourceType::Replay {
-        canonical["source_type"] = serde_json::json!(request.source_type);
-    }
-    let fingerprint = Sha256::digest(canonical.to_string().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    Ok(ValidOrder { request, items, fingerprint, dropped })
+    Ok(ValidOrder { request, items, fingerprint: OnceLock::new(), dropped })
 }
 
 #[cfg(test)]
@@ -114,12 +125,13 @@ mod tests {
 
     #[test]
     fn the_fingerprint_is_the_same_for_the_same_request_only() {
-        let a = validate(request(&[(1, 2)])).unwrap().fingerprint;
-        assert_eq!(a, validate(request(&[(1, 2)])).unwrap().fingerprint);
-        assert_ne!(a, validate(request(&[(1, 3)])).unwrap().fingerprint);
+        let a = validate(request(&[(1, 2)])).unwrap().fingerprint().to_owned();
+        assert!(a.len() == 64 && a.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()), "{a}");
+        assert_eq!(a, validate(request(&[(1, 2)])).unwrap().fingerprint().to_owned());
+        assert_ne!(a, validate(request(&[(1, 3)])).unwrap().fingerprint().to_owned());
         let mut from_replay = request(&[(1, 2)]);
         from_replay.source_type = SourceType::Replay;
-        assert_ne!(a, validate(from_replay).unwrap().fingerprint);
+        assert_ne!(a, validate(from_replay).unwrap().fingerprint().to_owned());
     }
 
     #[test]
