@@ -1035,30 +1035,37 @@ async fn main() {
     );
     let (h, b) = (med(&so, per_s), med(&so_base, per_s));
     println!(
-        "| 2 | sold-out answers/s (409 sold_out), 50 conns | {} | {} (axum, same {} B body) | {} | – | – |",
+        "| 2 | sold-out answers/s (409 sold_out), 50 conns | {} | {} (axum, same {} B body) | {} | ≥ 0.6x | {} |",
         fmt_rate(h),
         fmt_rate(b),
         sizes["sold_out"],
-        ratio(h, b)
+        ratio(h, b),
+        yes(h >= 0.6 * b)
     );
     let (h, b) = (med(&gl, per_s), med(&gl_base, per_s));
     println!(
-        "| 3 | goods-list req/s (200), 64 conns | {} | {} (axum, same {} B body) | {} | – | – |",
+        "| 3 | goods-list req/s (200), 64 conns | {} | {} (axum, same {} B body) | {} | ≥ 0.8x | {} |",
         fmt_rate(h),
         fmt_rate(b),
         sizes["goods_list"],
-        ratio(h, b)
+        ratio(h, b),
+        yes(h >= 0.8 * b)
     );
     let (h, b) = (med(&room, per_s), med(&room_base, per_s));
     println!(
-        "| 4a | SSR room page req/s (200), 64 conns | {} | {} (axum, same {} B body) | {} | – | – |",
+        "| 4a | SSR room page req/s (200), 64 conns | {} | {} (axum, same {} B body) | {} | ≥ 0.4x | {} |",
         fmt_rate(h),
         fmt_rate(b),
         sizes["room"],
-        ratio(h, b)
+        ratio(h, b),
+        yes(h >= 0.4 * b)
     );
     let (h, b) = (med(&room, p99), med(&room_base, p99));
-    println!("| 4b | SSR room page p99 latency, 64 conns | {h:.1} ms | {b:.1} ms | {} | – | – |", ratio(h, b));
+    println!(
+        "| 4b | SSR room page p99 latency, 64 conns | {h:.1} ms | {b:.1} ms | {} | < 5 ms | {} |",
+        ratio(h, b),
+        yes(h < 5.0)
+    );
     let kb = |n: usize| n as f64 / 1024.0;
     if bundle.gzip == 0 {
         println!("| 5 | room page wasm + js, gzip (raw / brotli) | n/a (site not built) | budget 200 KB gzip | – | ≤ 200 KB | – |");
