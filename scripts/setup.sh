@@ -104,6 +104,14 @@ ensure_cargo_leptos() {
   rm -rf "$TOOLS_BUILD_DIR"   # its build tree is gigabytes the tests need
 }
 
+ensure_nextest() {
+  # The runner of the server's tests (scripts/test.sh, .config/nextest.toml).
+  if cargo nextest --version >/dev/null 2>&1; then return; fi
+  log "installing cargo-nextest from crates.io (about 5 minutes on 2 cores)"
+  cargo install cargo-nextest --locked --target-dir "$TOOLS_BUILD_DIR/target"
+  rm -rf "$TOOLS_BUILD_DIR"
+}
+
 wasm_bindgen_version() {
   # The exact version the workspace locks; the CLI must match it.
   awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' "$ROOT/Cargo.lock"
@@ -188,6 +196,7 @@ main() {
   ensure_schemathesis
   ensure_wasm_bindgen
   ensure_cargo_leptos
+  ensure_nextest
   log "toolchain ready: $(cargo leptos --version), $(wasm-bindgen --version), wasm-opt $("$BINARYEN_BIN/wasm-opt" --version | awk '{print $3}')"
 }
 

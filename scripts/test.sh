@@ -39,7 +39,9 @@ step "unit tests (app, ssr)"
 cargo test -p app --features ssr
 
 step "server unit and integration tests (real Postgres and Redis, fault points compiled in)"
-cargo test -p server --features faults
+# cargo-nextest: each test in its own process, a hung test stopped after 4
+# minutes and every failure tried once more (.config/nextest.toml).
+cargo nextest run -p server --features faults
 
 step "release build (cargo leptos build --release --precompress)"
 bash "$ROOT/scripts/build-release.sh"
