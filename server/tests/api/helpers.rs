@@ -6,6 +6,10 @@ use serde_json::{json, Value};
 use server::{AppState, Application, Config};
 use sqlx::PgPool;
 
+/// The longest a test's call waits for its answer (the slowest legitimate one,
+/// an order waiting out another attempt's claim, takes about a minute).
+const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
+
 pub struct TestApp {
     pub address: String,
     /// Where this test's data lives, for server processes that share it (fault tests).
@@ -82,7 +86,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client.get(self.url(path)).timeout(CALL_TIMEOUT).send().await.expect("request answered")
     }
 
     /// A streamer with a live room and `goods` products bound in order, each
@@ -174,14 +178,16 @@ impl TestApp {
         user: Option<&TestUser>,
         body: Option<Value>,
     ) -> reqwest::Response {
-        let mut request = reqwest::Client::new().request(method.parse().unwrap(), self.url(path));
+        // Bounded, so a call the server never answers fails here, naming itself,
+        // instead of holding the test until the runner stops it.
+        let mut request = reqwest::Client::new().request(method.parse().unwrap(), self.url(path)).timeout(CALL_TIMEOUT);
         if let Some(user) = user {
             request = request.bearer_auth(&user.token);
         }
         if let Some(body) = body {
             request = request.json(&body);
         }
-        request.send().await.unwrap()
+        request.send().await.unwrap_or_else(|err| panic!("{method} {path}: {err}"))
     }
 
     /// Creates a room and a product with one SKU per `(spec, price, stock)`, through the API.
