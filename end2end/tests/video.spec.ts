@@ -55,20 +55,31 @@ function push(key: string, seconds: number): ChildProcess {
   );
 }
 
+/// A streaming room pushed for `seconds`, open in `page` once it is live and playing.
+async function watchLive(page: Page, request: APIRequestContext, seconds: number) {
+  const streaming = await streamingRoom(request);
+  const encoder = push(streaming.key, seconds);
+  try {
+    await page.goto(`/live/${streaming.liveId}`);
+    await hydrated(page);
+    const room = page.getByTestId("room");
+    await expect(room).toHaveAttribute("data-stream", "live", { timeout: 15_000 });
+    await expect(page.getByTestId("video")).toHaveAttribute("data-player", "playing", { timeout: 40_000 });
+    return { ...streaming, encoder, room };
+  } catch (err) {
+    encoder.kill("SIGKILL");
+    throw err;
+  }
+}
+
 async function mediaTime(page: Page): Promise<number> {
   return page.getByTestId("video").evaluate((v) => (v as HTMLVideoElement).currentTime);
 }
 
 test("the room plays the live stream and lights a card when the viewer's picture reaches the moment it was pressed", async ({ page, request }) => {
   test.setTimeout(120_000);
-  const { auth, liveId, spus, key } = await streamingRoom(request);
-  const encoder = push(key, 90);
+  const { auth, liveId, spus, encoder, room } = await watchLive(page, request, 90);
   try {
-    await page.goto(`/live/${liveId}`);
-    await hydrated(page);
-    const room = page.getByTestId("room");
-    await expect(room).toHaveAttribute("data-stream", "live", { timeout: 15_000 });
-    await expect(page.getByTestId("video")).toHaveAttribute("data-player", "playing", { timeout: 40_000 });
     const before = await mediaTime(page);
     await page.waitForTimeout(2_000);
     expect(await mediaTime(page)).toBeGreaterThan(before + 1);
@@ -118,14 +129,8 @@ test("where the browser plays HLS itself (Safari, iOS) the room plays natively, 
   page.on("request", (r) => {
     if (r.url().includes("/vendor/hls")) hlsJs.push(r.url());
   });
-  const { auth, liveId, spus, key } = await streamingRoom(request);
-  const encoder = push(key, 90);
+  const { auth, liveId, spus, encoder, room } = await watchLive(page, request, 90);
   try {
-    await page.goto(`/live/${liveId}`);
-    await hydrated(page);
-    const room = page.getByTestId("room");
-    await expect(room).toHaveAttribute("data-stream", "live", { timeout: 15_000 });
-    await expect(page.getByTestId("video")).toHaveAttribute("data-player", "playing", { timeout: 40_000 });
     // A first playlist the player cannot parse yet is retried by the player itself.
     await expect.poll(() => mediaTime(page), { timeout: 30_000 }).toBeGreaterThan(1);
     const before = await mediaTime(page);

@@ -33,16 +33,3 @@ impl SourceType {
         }
     }
 }
-
-impl TryFrom<String> for SourceType {
-    type Error = String;
-
-    /// From a stored column (`live` / `replay`).
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        match value.as_str() {
-            "live" => Ok(SourceType::Live),
-            "replay" => Ok(SourceType::Replay),
-            _ => Err(format!("unknown source_type {value:?}")),
-        }
-    }
-}
