@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Instant};
 
 use axum::{
     extract::{MatchedPath, Request, State},
-    http::header,
+    http::{header, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -19,9 +19,15 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next
     let method = req.method().as_str().to_owned();
     let started = Instant::now();
     let response = next.run(req).await;
-    metrics.latency.with_label_values(&[&method, &route]).observe(started.elapsed().as_secs_f64());
-    metrics.requests.with_label_values(&[&method, &route, response.status().as_str()]).inc();
+    record(&metrics, &method, &route, response.status(), started);
     response
+}
+
+/// Counts one answered request and its latency (also for answers given
+/// before the router, which `track` does not see).
+pub fn record(metrics: &Metrics, method: &str, route: &str, status: StatusCode, started: Instant) {
+    metrics.latency.with_label_values(&[method, route]).observe(started.elapsed().as_secs_f64());
+    metrics.requests.with_label_values(&[method, route, status.as_str()]).inc();
 }
 
 /// `GET /metrics`

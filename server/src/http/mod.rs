@@ -37,9 +37,10 @@ pub use event_slots::EventSlots;
 
 use app::{ports::Services, shell, App};
 use axum::{
-    extract::DefaultBodyLimit,
-    middleware,
-    response::IntoResponse,
+    extract::{DefaultBodyLimit, Request, State},
+    http::Method,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
     routing::{any, get},
     Json, Router,
 };
@@ -132,7 +133,7 @@ fn request_span(request: &axum::extract::Request) -> tracing::Span {
 
 /// The whole application router over `state`.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let pages_of_app = generate_route_list(App);
     // The same service instances the JSON handlers call, as the UI's ports.
     let services =
         Services { catalog: state.catalog.clone(), console: state.console.clone(), ordering: state.orders.clone() };
@@ -143,24 +144,47 @@ pub fn router(state: AppState) -> Router {
     };
     let leptos = state.leptos.clone();
     let pages = state.page_cache.then(page_cache::PageCache::default);
-    Router::new()
+    let routes = Router::new()
         .merge(api_router())
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::serve))
         .route("/.well-known/apple-app-site-association", get(well_known::aasa))
         .route("/.well-known/assetlinks.json", get(well_known::assetlinks))
-        .leptos_routes_with_context(&state, routes, provide_services.clone(), move || shell(leptos.clone()))
+        .leptos_routes_with_context(&state, pages_of_app, provide_services.clone(), move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_services, shell))
         .layer(middleware::from_fn(server_fns::error_status))
         .layer(middleware::from_fn_with_state(state.clone(), session::attach))
         .layer(middleware::from_fn(csrf::guard))
+        // Needs the matched route, so it wraps each route.
         .layer(middleware::from_fn_with_state(state.metrics.clone(), metrics::track))
-        .layer(middleware::from_fn(assets::cache_headers))
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .layer(assets::compression())
+        .with_state(state.clone());
+    // The rest wrap the whole router once rather than each route (a layer
+    // on every route is cloned with it on every request). Outermost: a
+    // cached room page or goods list, or a sold-out SKU's order, costs no
+    // routing and no other layer's work.
+    let service = tower::ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(Crowd { state, pages }, crowd))
         .layer(middleware::from_fn(assets::weaken_etag))
-        // Outermost: a cached room page or goods list costs no other layer's work.
-        .layer(middleware::from_fn(move |request, next| page_cache::serve(pages.clone(), request, next)))
-        .with_state(state)
+        .layer(assets::compression())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(middleware::from_fn(assets::cache_headers))
+        .service(routes);
+    Router::new().fallback_service(service)
+}
+
+#[derive(Clone)]
+struct Crowd {
+    state: AppState,
+    pages: Option<page_cache::PageCache>,
+}
+
+/// What a crowd sends most, answered before the other layers: room pages
+/// and goods lists from the page cache, orders for a SKU that sold out.
+async fn crowd(State(crowd): State<Crowd>, request: Request, next: Next) -> Response {
+    if request.method() == Method::POST && request.uri().path() == "/api/orders" {
+        orders::refuse_sold_out(&crowd.state, request, next).await
+    } else {
+        page_cache::serve(crowd.pages, request, next).await
+    }
 }

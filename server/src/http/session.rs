@@ -41,9 +41,14 @@ pub fn token_from_cookie_header(header: &str) -> Option<&str> {
 
 /// The session token of a request: `Authorization: Bearer` (apps) first,
 /// else the session cookie (browsers).
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())?.strip_prefix("Bearer ").map(str::trim)
+}
+
 fn request_token(headers: &HeaderMap) -> Option<String> {
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        return auth.strip_prefix("Bearer ").map(|t| t.trim().to_owned());
+    if headers.contains_key(header::AUTHORIZATION) {
+        return bearer_token(headers).map(str::to_owned);
     }
     headers
         .get_all(header::COOKIE)

@@ -176,6 +176,19 @@ impl Orders {
         }
     }
 
+    /// Whether this order is answered "sold out" at once ([`Self::sold_out_at_once`]),
+    /// for the HTTP layer's early answer. False for anything the full path
+    /// must look at: a malformed key or body, a key used before, a SKU the
+    /// gate has not flagged.
+    pub async fn refused_at_once(&self, user: UserId, key: Option<&str>, request: OrderRequest) -> bool {
+        let (Ok(key), Ok(order)) = (IdempotencyKey::parse(key), request::validate(request)) else { return false };
+        let refused = self.sold_out_at_once(user, &key, &order).await;
+        if refused {
+            self.metrics.orders_sold_out.inc();
+        }
+        refused
+    }
+
     #[tracing::instrument(skip_all, fields(%user, live_id = %order.request.live_id, xid))]
     async fn place_order(&self, user: UserId, key: &IdempotencyKey, order: ValidOrder) -> Result<PlacedOrder> {
         let waiting_until = Instant::now() + CLAIM_TTL;

@@ -173,6 +173,42 @@ async fn a_sold_out_sku_is_refused_without_postgres_and_a_retry_of_a_committed_o
 }
 
 #[tokio::test]
+async fn the_crowd_told_sold_out_before_the_router_is_still_checked_and_counted() {
+    let shop = Shop::open(1).await;
+    let (a, b) = (shop.app.register("viewer").await, shop.app.register("viewer").await);
+    assert_eq!(shop.buy(&a, 1).await.status(), 201);
+    assert_error(shop.buy(&b, 1).await, 409, "sold_out").await;
+    let counted = shop.app.metric("orders_sold_out_total").await;
+    let answered = |status: &'static str| {
+        let app = &shop.app;
+        async move { app.counter("http_requests_total", &[("route", "/api/orders"), ("status", status)]).await }
+    };
+    let refused_before = answered("409").await;
+    // The flag is up: what the full path would refuse first is still refused so.
+    let items = json!([{ "sku_id": shop.sku_id, "quantity": 1 }]);
+    let body = json!({ "live_id": shop.live_id, "goods_items": items });
+    let post = |token: &str, key: Option<&str>, body: Value| {
+        let mut request = shop.app.client.post(shop.app.url("/api/orders")).bearer_auth(token).json(&body);
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        request.send()
+    };
+    assert_error(post("no-such-token", Some("k-1"), body.clone()).await.unwrap(), 401, "unauthorized").await;
+    assert_error(post(&b.token, None, body.clone()).await.unwrap(), 400, "bad_request").await;
+    let none = json!({ "live_id": shop.live_id, "goods_items": [{ "sku_id": shop.sku_id, "quantity": 0 }] });
+    assert_error(post(&b.token, Some("k-2"), none).await.unwrap(), 422, "validation").await;
+    assert_error(post(&b.token, Some("k-3"), json!({ "live_id": "x" })).await.unwrap(), 422, "validation").await;
+    // Refused early: counted as the router counts it.
+    for key in ["k-4", "k-5"] {
+        assert_error(post(&b.token, Some(key), body.clone()).await.unwrap(), 409, "sold_out").await;
+    }
+    assert_eq!(shop.app.metric("orders_sold_out_total").await, counted + 2.0);
+    assert_eq!(answered("409").await, refused_before + 2.0);
+    assert_eq!(answered("401").await, 1.0, "the unknown token went the full way");
+}
+
+#[tokio::test]
 async fn stock_coming_back_in_any_process_lifts_the_sold_out_flag_within_a_second() {
     let shop = Shop::open(1).await;
     let (a, b, c) =
@@ -283,11 +319,12 @@ async fn the_goods_list_is_answered_from_memory_for_everyone_and_follows_a_sale_
             (response.status().as_u16(), cached, response.json::<Value>().await.unwrap())
         }
     };
+    // Registered first: a sign-up (argon2) can outlast the list's 200 ms freshness.
+    let buyer = shop.app.register("viewer").await;
     let (status, _, first) = list(None).await;
     assert_eq!(status, 200);
     assert_eq!(first["goods"][0]["stock"], 5);
     // A signed-in viewer shares the anonymous crowd's copy.
-    let buyer = shop.app.register("viewer").await;
     let (status, cached, second) = list(Some(buyer.token.clone())).await;
     assert_eq!((status, cached.as_deref()), (200, Some("hit")));
     assert_eq!(first, second);
