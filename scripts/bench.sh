@@ -38,8 +38,9 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   bash "$ROOT/scripts/build-release.sh" >&2
   step "bench binary: cargo bench -p server --bench flash_sale --no-run"
   # The compile-time variable cargo-leptos gives the server (the only one its
-  # code reads), so the bench reuses the server library instead of rebuilding it.
-  BENCH_BIN=$(LEPTOS_OUTPUT_NAME=live-commerce cargo bench -p server --bench flash_sale --no-run --message-format=json-render-diagnostics \
+  # code reads) and the flags it builds the server with (`always-erase-components`
+  # in Cargo.toml), so the bench reuses the server library instead of rebuilding it.
+  BENCH_BIN=$(LEPTOS_OUTPUT_NAME=live-commerce RUSTFLAGS="--cfg erase_components" cargo bench -p server --bench flash_sale --no-run --message-format=json-render-diagnostics \
     | jq -r 'select(.executable != null and .target.name == "flash_sale") | .executable' | tail -n1 || true)
 else
   # The newest bench binary and the existing target/release/server and target/site.
