@@ -9,15 +9,12 @@
 //! The claim's key outlives its attempt by a day (its value says whether an
 //! attempt is in flight, and until when): a key that was never claimed is
 //! one no order can exist for, so a new order skips the look in Postgres and
-//! a sold-out request skips everything but this one `EXISTS`. A crowd's
-//! checks share their round trips: while one pipeline of `EXISTS` is out,
-//! the checks arriving meanwhile gather for the next.
+//! a sold-out request skips everything but this one `EXISTS`.
 
-use std::{fmt::Write as _, sync::Mutex, time::Duration};
+use std::{fmt::Write as _, time::Duration};
 
 use app::ids::UserId;
 use sha2::{Digest, Sha256};
-use tokio::sync::oneshot;
 
 use super::{request::IdempotencyKey, Xid};
 use crate::{error::Result, startup::redis::Redis};
@@ -64,31 +61,15 @@ pub enum Claim {
     InFlight,
 }
 
-/// A `used` check waiting for its answer (`None`: Redis did not answer).
-type Check = (String, oneshot::Sender<Option<bool>>);
-
-/// The `used` checks waiting to go out, and the turn to send them.
-#[derive(Default)]
-struct Checks {
-    waiting: Mutex<Vec<Check>>,
-    turn: tokio::sync::Mutex<()>,
-}
-
 pub struct Claims {
     redis: Redis,
     claim: redis::Script,
     release: redis::Script,
-    checks: Checks,
 }
 
 impl Claims {
     pub fn new(redis: Redis) -> Self {
-        Self {
-            redis,
-            claim: redis::Script::new(CLAIM),
-            release: redis::Script::new(RELEASE),
-            checks: Checks::default(),
-        }
+        Self { redis, claim: redis::Script::new(CLAIM), release: redis::Script::new(RELEASE) }
     }
 
     fn key(&self, user: UserId, key: &IdempotencyKey) -> String {
@@ -118,37 +99,9 @@ impl Claims {
     }
 
     /// Whether any attempt ever used this key (within [`REMEMBERED`]).
-    /// Concurrent checks go out together: each caller queues its key, then
-    /// takes the turn and sends whatever is queued (its own key, unless an
-    /// earlier turn took it) as one pipeline.
     pub async fn used(&self, user: UserId, key: &IdempotencyKey) -> Result<bool> {
-        let (answer, answered) = oneshot::channel();
-        self.checks.waiting.lock().expect("lock poisoned").push((self.key(user, key), answer));
-        {
-            let _turn = self.checks.turn.lock().await;
-            let batch = std::mem::take(&mut *self.checks.waiting.lock().expect("lock poisoned"));
-            if !batch.is_empty() {
-                self.check(batch).await;
-            }
-        }
-        match answered.await {
-            Ok(Some(used)) => Ok(used),
-            _ => Err(anyhow::anyhow!("the idempotency key was not checked").into()),
-        }
-    }
-
-    /// One pipeline of `EXISTS` for the batch, each check answered.
-    async fn check(&self, batch: Vec<Check>) {
-        let mut pipe = redis::pipe();
-        for (key, _) in &batch {
-            pipe.exists(key);
-        }
         let mut conn = self.redis.conn.clone();
-        let found: redis::RedisResult<Vec<bool>> = pipe.query_async(&mut conn).await;
-        let found = found.map_err(|err| tracing::debug!(error = %err, "idempotency keys not checked")).ok();
-        for (index, (_, answer)) in batch.into_iter().enumerate() {
-            let _ = answer.send(found.as_ref().and_then(|found| found.get(index).copied()));
-        }
+        Ok(redis::AsyncCommands::exists(&mut conn, self.key(user, key)).await?)
     }
 
     /// Lets go of the claim, remembering the key as used (a claim that
