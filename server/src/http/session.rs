@@ -39,13 +39,13 @@ pub fn token_from_cookie_header(header: &str) -> Option<&str> {
     header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(name, _)| *name == COOKIE).map(|(_, v)| v)
 }
 
-/// The session token of a request: `Authorization: Bearer` (apps) first,
-/// else the session cookie (browsers).
 /// The token of an `Authorization: Bearer …` header.
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())?.strip_prefix("Bearer ").map(str::trim)
 }
 
+/// The session token of a request: `Authorization: Bearer` (apps) first,
+/// else the session cookie (browsers).
 fn request_token(headers: &HeaderMap) -> Option<String> {
     if headers.contains_key(header::AUTHORIZATION) {
         return bearer_token(headers).map(str::to_owned);

@@ -7,6 +7,7 @@
 //! commit releases the hold.
 
 use std::{
+    future::Future,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -162,31 +163,45 @@ impl Orders {
     /// Sold out a moment ago here: unless this key was used before (its
     /// order, if any, is the answer), nothing else needs asking, and nothing
     /// else is done (no span, no claim): the crowd that hears "sold out" is
-    /// answered at the cost of one Redis `EXISTS`.
-    async fn sold_out_at_once(&self, user: UserId, key: &IdempotencyKey, order: &ValidOrder) -> bool {
+    /// answered at the cost of one Redis `EXISTS`. `user` is asked only for
+    /// a flagged SKU; `None` (no signed-in buyer) is never refused here.
+    /// A refusal is counted.
+    async fn sold_out_at_once(
+        &self,
+        user: impl Future<Output = Option<UserId>>,
+        key: &IdempotencyKey,
+        order: &ValidOrder,
+    ) -> bool {
         if !self.stock.flagged_sold_out(order.request.live_id, &order.items) {
             return false;
         }
-        match self.claims.used(user, key).await {
+        let Some(user) = user.await else { return false };
+        let refused = match self.claims.used(user, key).await {
             Ok(used) => !used,
             Err(err) => {
                 tracing::debug!(error = %err, "key not checked; the order goes the long way");
                 false
             }
-        }
-    }
-
-    /// Whether this order is answered "sold out" at once ([`Self::sold_out_at_once`]),
-    /// for the HTTP layer's early answer. False for anything the full path
-    /// must look at: a malformed key or body, a key used before, a SKU the
-    /// gate has not flagged.
-    pub async fn refused_at_once(&self, user: UserId, key: Option<&str>, request: OrderRequest) -> bool {
-        let (Ok(key), Ok(order)) = (IdempotencyKey::parse(key), request::validate(request)) else { return false };
-        let refused = self.sold_out_at_once(user, &key, &order).await;
+        };
         if refused {
             self.metrics.orders_sold_out.inc();
         }
         refused
+    }
+
+    /// Whether this order is answered "sold out" at once ([`Self::sold_out_at_once`]),
+    /// for the HTTP layer's early answer, before its session is known: `user`
+    /// is looked up only for a flagged SKU. False for anything the full path
+    /// must look at: a malformed key or body, no signed-in buyer, a key used
+    /// before, a SKU the gate has not flagged.
+    pub async fn refused_at_once(
+        &self,
+        user: impl Future<Output = Option<UserId>>,
+        key: Option<&str>,
+        request: OrderRequest,
+    ) -> bool {
+        let (Ok(key), Ok(order)) = (IdempotencyKey::parse(key), request::validate(request)) else { return false };
+        self.sold_out_at_once(user, &key, &order).await
     }
 
     #[tracing::instrument(skip_all, fields(%user, live_id = %order.request.live_id, xid))]
@@ -341,8 +356,7 @@ impl app::ports::Ordering for Orders {
     async fn place(&self, user: &SessionUser, key: &str, request: OrderRequest) -> Result<PlacedOrder, AppError> {
         let key = IdempotencyKey::parse(Some(key))?;
         let order = request::validate(request)?;
-        if self.sold_out_at_once(user.user_id, &key, &order).await {
-            self.metrics.orders_sold_out.inc();
+        if self.sold_out_at_once(std::future::ready(Some(user.user_id)), &key, &order).await {
             return Err(AppError::SoldOut);
         }
         let span = chain_span("live.order", order.request.trace_id.as_deref());
