@@ -89,7 +89,10 @@ pub enum DecodeError {
     Payload(String),
 }
 
-fn parse<T: DeserializeOwned>(payload: &str) -> Result<T, DecodeError> {
+/// Reads one kind's payload alone, for a consumer that knows the kind and
+/// needs only a few of them: the browser's room, which would otherwise carry
+/// a decoder for every payload of [`RoomEvent`] in its WASM.
+pub fn parse<T: DeserializeOwned>(payload: &str) -> Result<T, DecodeError> {
     serde_json::from_str(payload).map_err(|e| DecodeError::Payload(e.to_string()))
 }
 

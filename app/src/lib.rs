@@ -79,12 +79,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // The language switch is remembered for a year, site-wide.
-    let cookie_options =
-        leptos_i18n::context::CookieOptions::<i18n::Locale>::default().path("/").max_age(365 * 24 * 60 * 60 * 1000_i64);
     crate::session::DemoLogins::share();
+    // The browser's languages pick, the language switch's cookie overrides (`locale`).
+    let preference = crate::locale::preference();
     view! {
-        <I18nContextProvider cookie_options=cookie_options>
+        <I18nContextProvider ssr_lang_header_getter=preference>
             <Link rel="icon" href="/favicon.svg"/>
             <Meta name="theme-color" content="#ff2d55"/>
             <Title text="直播好物 · Live Picks"/>

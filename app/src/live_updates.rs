@@ -14,7 +14,7 @@
 use leptos::prelude::*;
 
 use crate::{
-    events::{RoomEvent, RoomEventKind, RoomStatusChanged},
+    events::{self, RoomStatusChanged, StockChanged},
     ids::{LiveId, SpuId},
     model::GoodsCard,
 };
@@ -60,9 +60,7 @@ pub enum StockApplied {
 /// Applies a `stock` event's payload to the cards. An event written before
 /// versions existed (`version` 0) applies as it always did.
 pub fn apply_stock(cards: &mut [GoodsCard], payload: &str) -> StockApplied {
-    let Ok(RoomEvent::Stock(change)) = RoomEvent::decode(RoomEventKind::Stock.as_str(), payload) else {
-        return StockApplied::Unmatched;
-    };
+    let Ok(change) = events::parse::<StockChanged>(payload) else { return StockApplied::Unmatched };
     let mut applied = StockApplied::Unmatched;
     for card in cards.iter_mut().filter(|c| c.spu_id == change.spu_id) {
         if change.version != 0 && change.version <= card.stock_version {
@@ -105,6 +103,7 @@ pub fn follow_room(
 ) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
+        use crate::events::RoomEventKind;
         use send_wrapper::SendWrapper;
         use wasm_bindgen::{closure::Closure, JsCast};
 
@@ -133,13 +132,16 @@ pub fn follow_room(
         let on_change = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
             let kind = e.type_();
             let data = e.data().as_string().unwrap_or_default();
-            match RoomEvent::decode(&kind, &data) {
-                Ok(RoomEvent::Explaining(mark)) => hooks.explaining.run((mark.spu_id, mark.stream_time_ms)),
-                Ok(RoomEvent::RoomStatus(change)) => {
+            // Only these two payloads are read; any other change re-reads the goods.
+            if kind == RoomEventKind::Explaining.as_str() {
+                if let Ok(mark) = events::parse::<events::Explaining>(&data) {
+                    hooks.explaining.run((mark.spu_id, mark.stream_time_ms));
+                }
+            } else if kind == RoomEventKind::RoomStatus.as_str() {
+                if let Ok(change) = events::parse::<RoomStatusChanged>(&data) {
                     hooks.status.run(change);
                     return;
                 }
-                _ => {}
             }
             reread(kind == RoomEventKind::Resync.as_str());
         });

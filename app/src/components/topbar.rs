@@ -15,6 +15,7 @@ pub fn TopBar() -> impl IntoView {
             Locale::en => Locale::zh_CN,
         };
         i18n.set_locale(next);
+        crate::locale::remember(next);
     };
     // Signing in or out lands on another page: re-reading on every
     // navigation keeps the bar in step without a reload.
