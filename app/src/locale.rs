@@ -9,6 +9,8 @@
 //! would link leptos-use's cookie handling (the `cookie` and `time` crates)
 //! into the room's WASM for what is one `document.cookie` assignment.
 
+use leptos::prelude::*;
+
 use crate::{i18n::Locale, money::PriceStyle};
 
 /// The cookie that holds the language switch's choice.
@@ -16,6 +18,15 @@ pub const COOKIE: &str = "i18n_pref_locale";
 /// How long the choice is remembered.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 const REMEMBERED_S: u32 = 365 * 24 * 60 * 60;
+
+/// A fixed text in the reader's language that follows the language switch,
+/// for the views of the room's bundle: `text(i18n, |l| td_string!(l, key))`
+/// renders as `t!(i18n, key)` does. Each `t!` is a closure type of its own,
+/// and each brings its own copy of the reactive text's render code into the
+/// WASM; this is one closure type for all of them.
+pub fn text(i18n: leptos_i18n::I18nContext<Locale>, key: fn(Locale) -> &'static str) -> impl IntoView + Copy {
+    move || key(i18n.get_locale())
+}
 
 pub fn price_style(locale: Locale) -> PriceStyle {
     match locale {

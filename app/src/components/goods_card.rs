@@ -8,7 +8,7 @@ use crate::{
     deep_link::{DeepLinkRouter, JumpParams, SourceType},
     i18n::*,
     ids::LiveId,
-    locale::price_style,
+    locale::{price_style, text},
     model::GoodsCard,
     money::format_price,
 };
@@ -64,7 +64,7 @@ pub fn GoodsCardView(
                 on_tap.run(tap_card.clone());
             }
         >
-            {card.explaining.then(|| view! { <span class="explaining-tag" data-testid="explaining">{t!(i18n, explaining)}</span> })}
+            {card.explaining.then(|| view! { <span class="explaining-tag" data-testid="explaining">{text(i18n, |l| td_string!(l, explaining))}</span> })}
             <img class="cover" src=card.cover_url.clone().unwrap_or_else(|| "/goods-placeholder.svg".to_owned()) alt="" loading="lazy" width="72" height="72"/>
             <div class="info">
                 <span class="title">{card.title.clone()}</span>

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use crate::{
     deep_link::{InApp, Navigation},
     i18n::*,
+    locale::text,
 };
 
 #[component]
@@ -25,10 +26,10 @@ pub fn InAppOverlay(overlay: RwSignal<Option<Navigation>>) -> impl IntoView {
                 <div class="overlay-card">
                     <div class="overlay-arrow" aria-hidden="true">"↗"</div>
                     <h2>{t_string!(i18n, in_app_title, app = app_name).to_string()}</h2>
-                    <p>{t!(i18n, in_app_steps)}</p>
-                    <a class="button" href=web_url data-testid="in-app-web">{t!(i18n, in_app_continue_web)}</a>
-                    <a class="button secondary" href=universal_link data-testid="in-app-app">{t!(i18n, in_app_open_app)}</a>
-                    <button class="link" on:click=move |_| overlay.set(None)>{t!(i18n, close)}</button>
+                    <p>{text(i18n, |l| td_string!(l, in_app_steps))}</p>
+                    <a class="button" href=web_url data-testid="in-app-web">{text(i18n, |l| td_string!(l, in_app_continue_web))}</a>
+                    <a class="button secondary" href=universal_link data-testid="in-app-app">{text(i18n, |l| td_string!(l, in_app_open_app))}</a>
+                    <button class="link" on:click=move |_| overlay.set(None)>{text(i18n, |l| td_string!(l, close))}</button>
                 </div>
             </div>
         })

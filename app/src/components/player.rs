@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
 
-use crate::{i18n::*, model::StreamStatus};
+use crate::{i18n::*, locale::text, model::StreamStatus};
 
 /// hls.js as `scripts/setup.sh` copies it from the npm package.
 pub const HLS_JS: &str = "/vendor/hls.light-1.7.4.min.js";
@@ -123,7 +123,7 @@ pub fn VideoStage(stage: Stage, status: RwSignal<StreamStatus>) -> impl IntoView
         {move || overlay().map(|text| view! { <div class="stream-status" data-testid="stream-status" role="status">{text}</div> })}
         {move || (muted.get() && stage.state.get() == PlayerState::Playing).then(|| view! {
             <button class="unmute" data-testid="unmute" on:click=move |_| muted.set(false)>
-                {t!(i18n, tap_to_unmute)}
+                {text(i18n, |l| td_string!(l, tap_to_unmute))}
             </button>
         })}
     }

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::{i18n::*, session::current_user};
+use crate::{i18n::*, locale::text, session::current_user};
 
 #[component]
 pub fn TopBar() -> impl IntoView {
@@ -25,24 +25,24 @@ pub fn TopBar() -> impl IntoView {
         <header class="topbar">
             <a class="brand" href="/">
                 <span class="brand-mark" aria-hidden="true">"▶"</span>
-                <span>{t!(i18n, app_name)}</span>
+                <span>{text(i18n, |l| td_string!(l, app_name))}</span>
             </a>
             <nav class="nav">
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     matches!(user.await, Ok(Some(_))).then(|| view! {
-                        <a class="nav-link" href="/orders" data-testid="nav-orders">{t!(i18n, nav_orders)}</a>
+                        <a class="nav-link" href="/orders" data-testid="nav-orders">{text(i18n, |l| td_string!(l, nav_orders))}</a>
                     })
                 })}
             </Transition>
-            <a class="nav-link" href="/console" data-testid="nav-console">{t!(i18n, nav_console)}</a>
+            <a class="nav-link" href="/console" data-testid="nav-console">{text(i18n, |l| td_string!(l, nav_console))}</a>
             <button
                 class="lang-switch"
                 data-testid="lang-switch"
                 aria-label=move || t_string!(i18n, switch_language_label)
                 on:click=switch
             >
-                {t!(i18n, switch_language)}
+                {text(i18n, |l| td_string!(l, switch_language))}
             </button>
             </nav>
         </header>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::i18n::*;
+use crate::{i18n::*, locale::text};
 
 /// Sets the server response's status (no-op in the browser).
 #[cfg_attr(not(feature = "ssr"), allow(unused_variables))]
@@ -27,9 +27,9 @@ pub fn NotFound(#[prop(optional)] room: bool) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section class="not-found" data-testid="not-found">
-            <h1>{t!(i18n, not_found_title)}</h1>
+            <h1>{text(i18n, |l| td_string!(l, not_found_title))}</h1>
             <p>{move || if room { t_string!(i18n, not_found_room) } else { t_string!(i18n, not_found_body) }}</p>
-            <a class="button" href="/">{t!(i18n, back_home)}</a>
+            <a class="button" href="/">{text(i18n, |l| td_string!(l, back_home))}</a>
         </section>
     }
 }

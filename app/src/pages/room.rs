@@ -19,6 +19,7 @@ use crate::{
     i18n::*,
     ids::{LiveId, SpuId},
     live_updates::{follow_room, Connection, LiveHooks},
+    locale::text,
     model::{GoodsCard, Replay, RoomStatus, RoomView, StreamStatus},
     pages::not_found::NotFound,
     rooms::get_room_view,
@@ -36,12 +37,12 @@ pub fn RoomPage() -> impl IntoView {
     });
     let i18n = use_i18n();
     view! {
-        <Suspense fallback=move || view! { <p class="empty">{t!(i18n, loading)}</p> }>
+        <Suspense fallback=move || view! { <p class="empty">{text(i18n, |l| td_string!(l, loading))}</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
                     Ok(Some(data)) => view! { <Room data/> }.into_any(),
                     Ok(None) => view! { <NotFound room=true/> }.into_any(),
-                    Err(_) => view! { <p class="error-banner">{t!(i18n, load_failed)}</p> }.into_any(),
+                    Err(_) => view! { <p class="error-banner">{text(i18n, |l| td_string!(l, load_failed))}</p> }.into_any(),
                 }
             })}
         </Suspense>
@@ -184,16 +185,16 @@ fn Room(data: RoomView) -> impl IntoView {
                 <VideoStage stage status/>
                 <div class="stage-head">
                     {move || match (ended.get(), stage.replay.get() && stage.source.read().is_some()) {
-                        (_, true) => view! { <span class="live-badge replay">{t!(i18n, replay_badge)}</span> }.into_any(),
-                        (true, false) => view! { <span class="live-badge">{t!(i18n, ended_badge)}</span> }.into_any(),
-                        (false, false) => view! { <span class="live-badge">{t!(i18n, live_badge)}</span> }.into_any(),
+                        (_, true) => view! { <span class="live-badge replay">{text(i18n, |l| td_string!(l, replay_badge))}</span> }.into_any(),
+                        (true, false) => view! { <span class="live-badge">{text(i18n, |l| td_string!(l, ended_badge))}</span> }.into_any(),
+                        (false, false) => view! { <span class="live-badge">{text(i18n, |l| td_string!(l, live_badge))}</span> }.into_any(),
                     }}
                     <div>
                         <div class="stage-title">{room.title.clone()}</div>
                         <div class="stage-streamer">{room.streamer.clone()}</div>
                     </div>
                 </div>
-                {move || (ended.get() && !stage.replay.get()).then(|| view! { <div class="room-ended">{t!(i18n, room_ended)}</div> })}
+                {move || (ended.get() && !stage.replay.get()).then(|| view! { <div class="room-ended">{text(i18n, |l| td_string!(l, room_ended))}</div> })}
                 {move || opening.get().map(|title| view! {
                     <div class="tap-hint" data-testid="tap-hint" role="status">
                         {t_string!(i18n, card_opening, title = title.clone()).to_string()}
@@ -220,7 +221,7 @@ fn Room(data: RoomView) -> impl IntoView {
             <aside class="room-side">
                 {move || match replay.get().and_then(|r| r.timeline.clone().map(|t| (r, t))) {
                     Some((recording, timeline)) if !timeline.entries.is_empty() => view! {
-                        <h2>{t!(i18n, timeline_title)}</h2>
+                        <h2>{text(i18n, |l| td_string!(l, timeline_title))}</h2>
                         <ol class="timeline" data-testid="timeline">
                             {timeline.first_mentions().into_iter().map(|(spu_id, at)| {
                                 let title = goods.read().iter().find(|c| c.spu_id == spu_id).map(|c| c.title.clone()).unwrap_or_default();
@@ -237,7 +238,7 @@ fn Room(data: RoomView) -> impl IntoView {
                                         >
                                             <span class="timeline-at">{crate::components::countdown::format_left(at)}</span>
                                             <span class="timeline-title">{title}</span>
-                                            <span class="timeline-go">{t!(i18n, timeline_jump)}</span>
+                                            <span class="timeline-go">{text(i18n, |l| td_string!(l, timeline_jump))}</span>
                                         </button>
                                     </li>
                                 }
@@ -245,8 +246,8 @@ fn Room(data: RoomView) -> impl IntoView {
                         </ol>
                     }.into_any(),
                     _ => view! {
-                        <h2>{t!(i18n, side_title)}</h2>
-                        <p>{t!(i18n, side_body)}</p>
+                        <h2>{text(i18n, |l| td_string!(l, side_title))}</h2>
+                        <p>{text(i18n, |l| td_string!(l, side_body))}</p>
                     }.into_any(),
                 }}
             </aside>
