@@ -9,8 +9,6 @@
 //! would link leptos-use's cookie handling (the `cookie` and `time` crates)
 //! into the room's WASM for what is one `document.cookie` assignment.
 
-use leptos::prelude::*;
-
 use crate::{i18n::Locale, money::PriceStyle};
 
 /// The cookie that holds the language switch's choice.
@@ -21,10 +19,14 @@ const REMEMBERED_S: u32 = 365 * 24 * 60 * 60;
 
 /// A fixed text in the reader's language that follows the language switch,
 /// for the views of the room's bundle: `text(i18n, |l| td_string!(l, key))`
-/// renders as `t!(i18n, key)` does. Each `t!` is a closure type of its own,
-/// and each brings its own copy of the reactive text's render code into the
-/// WASM; this is one closure type for all of them.
-pub fn text(i18n: leptos_i18n::I18nContext<Locale>, key: fn(Locale) -> &'static str) -> impl IntoView + Copy {
+/// renders as `t!(i18n, key)` does, as a child or an attribute's value. Each
+/// `t!` is a closure type of its own, and each brings its own copy of the
+/// reactive text's render code into the WASM; this is one closure type for
+/// all of them.
+pub fn text(
+    i18n: leptos_i18n::I18nContext<Locale>,
+    key: fn(Locale) -> &'static str,
+) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
     move || key(i18n.get_locale())
 }
 

@@ -82,7 +82,7 @@ pub fn GoodsCardView(
             // Buying is a separate control: the web goods page, whatever the platform.
             <a class="buy" data-testid="buy" href=buy_href class:disabled=stock == 0
                 on:click=|ev: leptos::ev::MouseEvent| ev.stop_propagation()>
-                {move || if stock == 0 { t_string!(i18n, sold_out) } else { t_string!(i18n, buy_short) }}
+                {text(i18n, if stock == 0 { |l| td_string!(l, sold_out) } else { |l| td_string!(l, buy_short) })}
             </a>
         </li>
     }

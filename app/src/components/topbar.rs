@@ -39,7 +39,7 @@ pub fn TopBar() -> impl IntoView {
             <button
                 class="lang-switch"
                 data-testid="lang-switch"
-                aria-label=move || t_string!(i18n, switch_language_label)
+                aria-label=text(i18n, |l| td_string!(l, switch_language_label))
                 on:click=switch
             >
                 {text(i18n, |l| td_string!(l, switch_language))}

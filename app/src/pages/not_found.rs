@@ -28,7 +28,7 @@ pub fn NotFound(#[prop(optional)] room: bool) -> impl IntoView {
     view! {
         <section class="not-found" data-testid="not-found">
             <h1>{text(i18n, |l| td_string!(l, not_found_title))}</h1>
-            <p>{move || if room { t_string!(i18n, not_found_room) } else { t_string!(i18n, not_found_body) }}</p>
+            <p>{text(i18n, if room { |l| td_string!(l, not_found_room) } else { |l| td_string!(l, not_found_body) })}</p>
             <a class="button" href="/">{text(i18n, |l| td_string!(l, back_home))}</a>
         </section>
     }

@@ -210,7 +210,7 @@ fn Room(data: RoomView) -> impl IntoView {
                         {move || if collapsed.get() { t_string!(i18n, tray_show) } else { t_string!(i18n, tray_hide) }}
                         <span class="count">{move || cards.read().len()}</span>
                     </button>
-                    <ul class="cards" aria-label=move || t_string!(i18n, tray_label) data-testid="goods-cards">
+                    <ul class="cards" aria-label=text(i18n, |l| td_string!(l, tray_label)) data-testid="goods-cards">
                         <For each=move || cards.get() key=card_key let:card>
                             <GoodsCardView card live_id source on_tap/>
                         </For>
