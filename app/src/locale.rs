@@ -54,10 +54,14 @@ pub fn preference() -> leptos_i18n::context::UseLocalesOptions {
     use leptos::prelude::use_context;
     let getter = || {
         let parts = use_context::<http::request::Parts>()?;
-        let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
-        match header(http::header::COOKIE).and_then(from_cookie_header) {
+        // HTTP/2 may send the cookies as several `Cookie` headers.
+        let cookies = parts.headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok());
+        match cookies.filter_map(from_cookie_header).next() {
             Some(chosen) => Some(chosen.to_string()),
-            None => Some(header(http::header::ACCEPT_LANGUAGE).unwrap_or_default().to_owned()),
+            None => {
+                let accepted = parts.headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+                Some(accepted.unwrap_or_default().to_owned())
+            }
         }
     };
     leptos_i18n::context::UseLocalesOptions::default().ssr_lang_header_getter(getter)
@@ -132,6 +136,8 @@ mod tests {
             assert!(rendered(&back).contains("收起商品"));
             let bogus = [("accept-language", "en-US"), ("cookie", "i18n_pref_locale=xx")];
             assert!(rendered(&bogus).contains("Hide products"));
+            let split = [("accept-language", "zh-CN"), ("cookie", "sid=1"), ("cookie", "i18n_pref_locale=en")];
+            assert!(rendered(&split).contains("Hide products"), "cookies in several headers (HTTP/2)");
         }
     }
 }
