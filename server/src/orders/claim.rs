@@ -11,10 +11,12 @@
 //! one no order can exist for, so a new order skips the look in Postgres and
 //! a sold-out request skips everything but this one `EXISTS`.
 
-use std::{fmt::Write as _, time::Duration};
+use std::{fmt::Write as _, sync::OnceLock, time::Duration};
 
 use app::ids::UserId;
+use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
+use tokio::sync::{mpsc, oneshot};
 
 use super::{request::IdempotencyKey, Xid};
 use crate::{error::Result, startup::redis::Redis};
@@ -61,15 +63,22 @@ pub enum Claim {
     InFlight,
 }
 
+/// A key check waiting for the next pipeline, and where its answer goes.
+type Check = (String, oneshot::Sender<bool>);
+/// At most this many checks go in one pipeline; more wait for the next.
+const MAX_BATCH: usize = 256;
+
 pub struct Claims {
     redis: Redis,
     claim: redis::Script,
     release: redis::Script,
+    /// The process's key checker, started on the first check.
+    checks: OnceLock<mpsc::Sender<Check>>,
 }
 
 impl Claims {
     pub fn new(redis: Redis) -> Self {
-        Self { redis, claim: redis::Script::new(CLAIM), release: redis::Script::new(RELEASE) }
+        Self { redis, claim: redis::Script::new(CLAIM), release: redis::Script::new(RELEASE), checks: OnceLock::new() }
     }
 
     fn key(&self, user: UserId, key: &IdempotencyKey) -> String {
@@ -99,9 +108,28 @@ impl Claims {
     }
 
     /// Whether any attempt ever used this key (within [`REMEMBERED`]).
+    ///
+    /// The crowd told "sold out" asks this once per answer. One `EXISTS`
+    /// round trip each halved the early answer's rate (0.50x the trivial
+    /// handler against 0.79x without the check, 40,000 context switches a
+    /// second against 14,000), so the checks that arrive while a pipeline is
+    /// out wait and go together in the next one ([`check_keys`]). Should the
+    /// checker be full or gone, the key is checked on its own.
     pub async fn used(&self, user: UserId, key: &IdempotencyKey) -> Result<bool> {
+        let key = self.key(user, key);
+        let checks = self.checks.get_or_init(|| {
+            let (checks, waiting) = mpsc::channel(4 * MAX_BATCH);
+            tokio::spawn(check_keys(self.redis.conn.clone(), waiting));
+            checks
+        });
+        let (reply, answer) = oneshot::channel();
+        if checks.try_send((key.clone(), reply)).is_ok() {
+            if let Ok(used) = answer.await {
+                return Ok(used);
+            }
+        }
         let mut conn = self.redis.conn.clone();
-        Ok(redis::AsyncCommands::exists(&mut conn, self.key(user, key)).await?)
+        Ok(redis::AsyncCommands::exists(&mut conn, key).await?)
     }
 
     /// Lets go of the claim, remembering the key as used (a claim that
@@ -112,6 +140,30 @@ impl Claims {
             self.release.key(self.key(user, key)).arg(xid.as_str()).invoke_async(&mut conn).await;
         if let Err(err) = released {
             tracing::warn!(error = %err, %xid, "order claim not released; it expires by itself");
+        }
+    }
+}
+
+/// The process's key checker: takes every check that is waiting (up to
+/// [`MAX_BATCH`]), asks Redis about all of them in one pipeline, answers
+/// each, and goes again. Hand-written because it is a dozen lines over
+/// tokio's channel. A failed pipeline answers no one: each caller checks its
+/// key on its own (and, with Redis away, goes the long way).
+async fn check_keys(mut conn: ConnectionManager, mut waiting: mpsc::Receiver<Check>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut pipe = redis::pipe();
+        for (key, _) in &batch {
+            pipe.exists(key);
+        }
+        let found: redis::RedisResult<Vec<bool>> = pipe.query_async(&mut conn).await;
+        match found {
+            Ok(found) => {
+                for ((_, reply), used) in batch.drain(..).zip(found) {
+                    let _ = reply.send(used);
+                }
+            }
+            Err(_) => batch.clear(),
         }
     }
 }

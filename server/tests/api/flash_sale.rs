@@ -209,6 +209,29 @@ async fn the_crowd_told_sold_out_before_the_router_is_still_checked_and_counted(
 }
 
 #[tokio::test]
+async fn key_checks_made_together_each_get_their_own_keys_answer() {
+    let shop = Shop::open(1).await;
+    let (lucky, crowd) = (shop.app.register("viewer").await, buyers(&shop, 12).await);
+    let items = json!([{ "sku_id": shop.sku_id, "quantity": 1 }]);
+    let first = shop.order(&lucky, "lucky-1", items.clone()).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    assert_error(shop.buy(&crowd[0], 1).await, 409, "sold_out").await;
+    // The lucky buyer's retries arrive amid the crowd's new orders, so their
+    // key checks share pipelines: each retry still gets its order, each new one "sold out".
+    let retries = (0..4).map(|_| shop.order(&lucky, "lucky-1", items.clone()));
+    let (retries, news) = tokio::join!(join_all(retries), join_all(crowd.iter().map(|b| shop.buy(b, 1))));
+    for retry in retries {
+        assert_eq!(retry.status(), 200);
+        assert_eq!(retry.json::<Value>().await.unwrap()["order_sn"], first["order_sn"]);
+    }
+    for answer in news {
+        assert_error(answer, 409, "sold_out").await;
+    }
+    assert_eq!(units_sold(&shop).await, 1);
+}
+
+#[tokio::test]
 async fn stock_coming_back_in_any_process_lifts_the_sold_out_flag_within_a_second() {
     let shop = Shop::open(1).await;
     let (a, b, c) =
