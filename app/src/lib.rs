@@ -1,7 +1,7 @@
 //! What people see and call: the pages, their components and server
 //! functions, the DTOs both sides share, and the i18n layer.
 //!
-//! - [`ids`], [`model`], [`money`], [`clock`]: shared types, parsed once; price and time formatting.
+//! - [`ids`], [`model`], [`money`], [`clock`], [`cookies`]: shared types, parsed once; price and time formatting; reading a cookie.
 //! - [`events`]: the closed lists of room and order events, their payloads and wire form.
 //! - [`ports`] (server only): the traits `server` implements and provides.
 //! - [`rooms`], [`console`], [`checkout`], [`live_center`]: server functions,
@@ -19,6 +19,7 @@ pub mod checkout;
 pub mod clock;
 pub mod components;
 pub mod console;
+pub mod cookies;
 pub mod deep_link;
 pub mod error;
 pub mod events;

@@ -39,11 +39,7 @@ pub fn price_style(locale: Locale) -> PriceStyle {
 
 /// The locale a `Cookie` header chose with the switch, if it names one we have.
 pub fn from_cookie_header(header: &str) -> Option<Locale> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| name.trim() == COOKIE)
-        .and_then(|(_, value)| value.trim().parse().ok())
+    crate::cookies::value(header, COOKIE)?.parse().ok()
 }
 
 /// What the server renders in: the switch's cookie when it names a locale,

@@ -36,7 +36,7 @@ const COOKIE: &str = "lc_session";
 
 /// The session token in a `Cookie` header, if any.
 pub fn token_from_cookie_header(header: &str) -> Option<&str> {
-    header.split(';').filter_map(|pair| pair.trim().split_once('=')).find(|(name, _)| *name == COOKIE).map(|(_, v)| v)
+    app::cookies::value(header, COOKIE)
 }
 
 /// The token of an `Authorization: Bearer …` header.

@@ -114,22 +114,23 @@ impl Claims {
     /// handler against 0.79x without the check, 40,000 context switches a
     /// second against 14,000), so the checks that arrive while a pipeline is
     /// out wait and go together in the next one ([`check_keys`]). Should the
-    /// checker be full or gone, the key is checked on its own.
+    /// checker be full or gone, the key is checked on its own; should its
+    /// pipeline fail, the check is an error (the order goes the long way).
     pub async fn used(&self, user: UserId, key: &IdempotencyKey) -> Result<bool> {
-        let key = self.key(user, key);
         let checks = self.checks.get_or_init(|| {
             let (checks, waiting) = mpsc::channel(4 * MAX_BATCH);
             tokio::spawn(check_keys(self.redis.conn.clone(), waiting));
             checks
         });
         let (reply, answer) = oneshot::channel();
-        if checks.try_send((key.clone(), reply)).is_ok() {
-            if let Ok(used) = answer.await {
-                return Ok(used);
+        match checks.try_send((self.key(user, key), reply)) {
+            Ok(()) => Ok(answer.await.map_err(|_| anyhow::anyhow!("the pipeline of key checks failed"))?),
+            Err(full_or_gone) => {
+                let (key, _) = full_or_gone.into_inner();
+                let mut conn = self.redis.conn.clone();
+                Ok(redis::AsyncCommands::exists(&mut conn, key).await?)
             }
         }
-        let mut conn = self.redis.conn.clone();
-        Ok(redis::AsyncCommands::exists(&mut conn, key).await?)
     }
 
     /// Lets go of the claim, remembering the key as used (a claim that
@@ -147,8 +148,8 @@ impl Claims {
 /// The process's key checker: takes every check that is waiting (up to
 /// [`MAX_BATCH`]), asks Redis about all of them in one pipeline, answers
 /// each, and goes again. Hand-written because it is a dozen lines over
-/// tokio's channel. A failed pipeline answers no one: each caller checks its
-/// key on its own (and, with Redis away, goes the long way).
+/// tokio's channel. A failed pipeline answers no one: each caller's order
+/// goes the long way, as when a single check failed.
 async fn check_keys(mut conn: ConnectionManager, mut waiting: mpsc::Receiver<Check>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
