@@ -9,7 +9,23 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
-cargo leptos build --release --precompress --split
+# The WASM first, then the server. With the standard library's source at
+# hand (rust-src, which setup adds), the WASM is built size-first: std itself
+# rebuilt at the WASM's opt-level with it (`-Zbuild-std`; the prebuilt one is
+# built for speed), a panic aborting at once instead of formatting its message
+# (`-Cpanic=immediate-abort`), `{:?}` formatting compiled out (`-Zfmt-debug=none`:
+# nothing the browser shows uses Debug) and no source locations kept for
+# panics (`-Zlocation-detail=none`). They are unstable options of the stable
+# compiler, let through by RUSTC_BOOTSTRAP=1 for this one build of the front
+# end; the server is built without them.
+if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library" ] && [ "${LIVE_WASM_SIZE_FIRST:-1}" = 1 ]; then
+  RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none" \
+    cargo leptos build --release --precompress --split --frontend-only
+  cargo leptos build --release --precompress --split --server-only
+else
+  cargo leptos build --release --precompress --split
+fi
 for file in target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css; do
   if [ -f "$file" ]; then gzip -9 -n -k -f "$file"; fi
 done

@@ -74,6 +74,15 @@ ensure_wasm_target() {
   fi
 }
 
+# The standard library's source, for the room's WASM built with a size-first
+# std (scripts/build-release.sh). Only a smaller bundle depends on it: where
+# rustup cannot add it, the release build goes on without it.
+ensure_rust_src() {
+  if [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then return; fi
+  log "adding the rust-src component (the WASM's size-first standard library)"
+  rustup component add rust-src || log "rust-src not added; the WASM is built with the prebuilt standard library"
+}
+
 # Fetches a crate's published source through the registry (cargo info extracts it)
 # and copies it to a scratch directory we may edit.
 crate_source() {
@@ -190,6 +199,7 @@ main() {
   ensure_postgres
   ensure_redis
   ensure_wasm_target
+  ensure_rust_src
   ensure_npm_packages
   ensure_hls_js
   ensure_debian_packages

@@ -93,7 +93,7 @@ pub enum DecodeError {
 /// needs only a few of them: the browser's room, which would otherwise carry
 /// a decoder for every payload of [`RoomEvent`] in its WASM.
 pub fn parse<T: DeserializeOwned>(payload: &str) -> Result<T, DecodeError> {
-    serde_json::from_str(payload).map_err(|e| DecodeError::Payload(e.to_string()))
+    crate::codec::read(payload).map_err(|e| DecodeError::Payload(e.to_string()))
 }
 
 /// A product was bound to the room.

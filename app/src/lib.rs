@@ -17,6 +17,7 @@ include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
 pub mod checkout;
 pub mod clock;
+pub mod codec;
 pub mod components;
 pub mod console;
 pub mod cookies;

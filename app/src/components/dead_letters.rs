@@ -15,7 +15,7 @@ use crate::{
 pub fn DeadLetters(live_id: LiveId) -> impl IntoView {
     let i18n = use_i18n();
     let retry = ServerAction::<RetryDeadLetters>::new();
-    let rows = Resource::new(move || retry.version().get(), move |_| get_dead_letters(live_id));
+    let rows = crate::codec::resource(move || retry.version().get(), move |_| get_dead_letters(live_id));
     view! {
         <section class="panel" id=DEAD_LETTERS_ANCHOR data-testid="dead-letters">
             <h2>{t!(i18n, dead_letters)}</h2>

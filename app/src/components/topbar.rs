@@ -20,7 +20,7 @@ pub fn TopBar() -> impl IntoView {
     // Signing in or out lands on another page: re-reading on every
     // navigation keeps the bar in step without a reload.
     let path = use_location().pathname;
-    let user = Resource::new(move || path.get(), |_| current_user());
+    let user = crate::codec::resource(move || path.get(), |_| current_user());
     view! {
         <header class="topbar">
             <a class="brand" href="/">

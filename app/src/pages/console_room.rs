@@ -48,7 +48,7 @@ pub fn ConsoleRoomPage() -> impl IntoView {
             stock.version().get(),
         )
     };
-    let data = Resource::new(
+    let data = crate::codec::resource(
         move || (live_id(), versions()),
         |(id, _)| async move {
             match id {
@@ -279,7 +279,7 @@ fn MoveButton(action: ServerAction<MoveGoods>, live_id: String, spu: String, up:
 fn SyncFailures(live_id: LiveId) -> impl IntoView {
     let i18n = use_i18n();
     let retry = ServerAction::<RetrySyncFailure>::new();
-    let rows = Resource::new(move || retry.version().get(), move |_| get_sync_failures(live_id));
+    let rows = crate::codec::resource(move || retry.version().get(), move |_| get_sync_failures(live_id));
     view! {
         <section class="panel" id=SYNC_FAILURES_ANCHOR data-testid="sync-failures">
             <h2>{t!(i18n, sync_failures)}</h2>

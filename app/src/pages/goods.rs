@@ -66,7 +66,7 @@ pub fn GoodsDetailPage() -> impl IntoView {
         }
     });
     let live = move || query.read().get("live_id").and_then(|s| s.parse::<LiveId>().ok());
-    let data = Resource::new(
+    let data = crate::codec::resource(
         move || (spu_id(), live(), place.version().get()),
         |(id, live, _)| async move {
             match id {
@@ -126,7 +126,7 @@ fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>, p
     });
     let chosen = move || skus.with_value(|s| s.get(selected.get()).cloned());
     let rule = move || chosen().and_then(|k| sales.with_value(|s| s.iter().find(|r| r.sku_id == k.sku_id).cloned()));
-    let user = Resource::new(|| (), |_| current_user());
+    let user = crate::codec::resource(|| (), |_| current_user());
     let buy_source = source.clone();
     record_view(goods.spu_id, &source);
     let next = format!(

@@ -14,8 +14,8 @@ use crate::{
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i18n = use_i18n();
-    let rooms = Resource::new(|| (), |_| get_live_rooms());
-    let upcoming = Resource::new(|| (), |_| get_upcoming_rooms());
+    let rooms = crate::codec::resource(|| (), |_| get_live_rooms());
+    let upcoming = crate::codec::resource(|| (), |_| get_upcoming_rooms());
     view! {
         <main class="home">
             <Suspense fallback=|| ()>

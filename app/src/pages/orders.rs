@@ -23,7 +23,7 @@ use crate::{
 #[component]
 pub fn OrdersPage() -> impl IntoView {
     let i18n = use_i18n();
-    let data = Resource::new(|| (), |_| get_my_orders());
+    let data = crate::codec::resource(|| (), |_| get_my_orders());
     view! {
         <Title text=move || t_string!(i18n, orders_title)/>
         <main class="orders-page">

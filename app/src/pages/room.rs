@@ -29,7 +29,7 @@ use crate::{
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
     let live_id = move || params.read().get("live_id").and_then(|s| s.parse::<LiveId>().ok());
-    let view_data = Resource::new(live_id, |id| async move {
+    let view_data = crate::codec::resource(live_id, |id| async move {
         match id {
             Some(id) => get_room_view(id).await,
             None => Ok(None),

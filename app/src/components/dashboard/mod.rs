@@ -40,7 +40,7 @@ pub const DEAD_LETTERS_ANCHOR: &str = "dead-letters";
 /// caller who may not see it gets nothing here: the page's gate explains.
 #[component]
 pub fn DashboardPanel(live_id: LiveId) -> impl IntoView {
-    let data = Resource::new(|| (), move |_| get_dashboard(live_id));
+    let data = crate::codec::resource(|| (), move |_| get_dashboard(live_id));
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move { data.await.ok().map(|initial| view! { <LiveDashboard initial/> }) })}
