@@ -24,7 +24,7 @@ pub async fn sweep(db: &PgPool, gate: &Gate, older_than: Duration) -> Result<usi
     for live_id in rooms::active_ids(db).await? {
         for xid in gate.open_before(live_id, cutoff).await? {
             if orders::committed(db, &xid).await? {
-                gate.confirm(live_id, &xid).await?;
+                gate.confirm(live_id, &[&xid]).await?;
             } else {
                 tracing::warn!(%xid, %live_id, "releasing the reservation of an attempt that never committed");
                 gate.release(live_id, &xid).await?;

@@ -101,6 +101,8 @@ pub struct Committed {
     /// Its group published its event and dropped the goods' cached detail
     /// already; otherwise the attempt does both after the commit.
     pub settled: bool,
+    /// Its group confirmed its hold at the gate already.
+    pub confirmed: bool,
 }
 
 /// What one attempt commits.
@@ -202,7 +204,7 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
         record_funnel(&mut tx, FunnelEvent::Order, live_id, first.spu_id, &trace).await?;
     }
     tx.commit().await.map_err(|e| Failed::Unknown(e.into()))?;
-    Ok(Committed { receipt: new_order.receipt(), outbox_id, settled: false })
+    Ok(Committed { receipt: new_order.receipt(), outbox_id, settled: false, confirmed: false })
 }
 
 fn sku_row(skus: &[SkuRow], sku_id: SkuId) -> Result<&SkuRow, Error> {

@@ -46,6 +46,7 @@ use crate::{
     goods::SkuRow,
     links::{record_funnel_orders, Trace},
     rooms, stock,
+    stock::StockGate,
 };
 
 /// Most orders one transaction commits.
@@ -108,12 +109,23 @@ pub struct Coalescer {
     faults: Faults,
     publisher: Publisher,
     goods_cache: Arc<GoodsCache>,
+    stock: Arc<StockGate>,
     lanes: Cache<SkuId, Arc<Lane>>,
 }
 
+/// What a [`Coalescer`] commits with and settles through.
+pub struct LaneParts {
+    pub db: PgPool,
+    pub faults: Faults,
+    pub publisher: Publisher,
+    pub goods_cache: Arc<GoodsCache>,
+    pub stock: Arc<StockGate>,
+}
+
 impl Coalescer {
-    pub fn new(db: PgPool, faults: Faults, publisher: Publisher, goods_cache: Arc<GoodsCache>) -> Self {
-        Self { db, faults, publisher, goods_cache, lanes: Cache::builder().time_to_idle(LANE_IDLE).build() }
+    pub fn new(parts: LaneParts) -> Self {
+        let LaneParts { db, faults, publisher, goods_cache, stock } = parts;
+        Self { db, faults, publisher, goods_cache, stock, lanes: Cache::builder().time_to_idle(LANE_IDLE).build() }
     }
 
     /// Commits the attempt, together with the others for its SKU that are
@@ -193,13 +205,20 @@ async fn run(lane: Coalescer, group: Vec<Ticket>) {
     }
 }
 
-/// After a group's commit: its events published in one go and the goods'
-/// cached detail dropped once, instead of once per order. When publishing
-/// fails, each order does both itself (and logs a failed publish).
+/// After a group's commit: its holds confirmed at the gate and its events
+/// published, each in one round trip, and the goods' cached detail dropped
+/// once, instead of once per order. What fails here each order does itself
+/// (a failed publish is then logged).
 async fn settle(lane: &Coalescer, attempts: &[&Owned], results: &mut [Result<Committed, Failed>]) {
     let ids: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok()).map(|c| c.outbox_id).collect();
     if ids.is_empty() {
         return;
+    }
+    let xids: Vec<&Xid> = attempts.iter().zip(results.iter()).filter(|(_, r)| r.is_ok()).map(|(a, _)| &a.xid).collect();
+    if lane.stock.confirm(attempts[0].order.request.live_id, &xids).await {
+        for committed in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
+            committed.confirmed = true;
+        }
     }
     if let Err(err) = lane.publisher.send_many(&ids).await {
         tracing::warn!(error = %err, rows = ids.len(), "a group's events not published together; one by one");
@@ -412,7 +431,7 @@ async fn insert_orders(
     let mut committed = HashMap::with_capacity(receipts.len());
     for (outbox_id, xid) in outbox {
         if let Some(receipt) = receipts.remove(&xid) {
-            committed.insert(xid, Committed { receipt, outbox_id, settled: false });
+            committed.insert(xid, Committed { receipt, outbox_id, settled: false, confirmed: false });
         }
     }
     Ok(committed)

@@ -25,7 +25,7 @@ use super::{
     close::{close, Closing, Returns},
     commit::{Committed, Failed},
     facts::SaleFacts,
-    group::{Coalescer, Owned},
+    group::{Coalescer, LaneParts, Owned},
     receipt,
     request::{self, IdempotencyKey, ValidOrder},
     OrderSn, Xid,
@@ -105,7 +105,13 @@ impl Orders {
             payments,
             facts,
         } = parts;
-        let coalescer = Coalescer::new(db.clone(), faults.clone(), publisher.clone(), goods_cache.clone());
+        let coalescer = Coalescer::new(LaneParts {
+            db: db.clone(),
+            faults: faults.clone(),
+            publisher: publisher.clone(),
+            goods_cache: goods_cache.clone(),
+            stock: stock.clone(),
+        });
         let returns = Returns { stock: stock.clone(), goods_cache: goods_cache.clone(), relay: relay.clone() };
         Self {
             db,
@@ -298,8 +304,8 @@ impl Orders {
         drop(hold);
         match outcome {
             Ok(committed) => {
-                if reserved {
-                    self.stock.confirm(live_id, xid).await;
+                if reserved && !committed.confirmed {
+                    self.stock.confirm(live_id, &[xid]).await;
                 }
                 self.after_commit(&committed, skus).await;
                 Ok(PlacedOrder { receipt: committed.receipt, created: true })

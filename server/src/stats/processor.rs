@@ -6,7 +6,10 @@
 
 use std::{collections::HashSet, sync::Mutex};
 
-use app::events::{OrderCreated, OrderEvent, OrderNotice, OrderStatusChanged, RoomEvent};
+use app::{
+    events::{OrderCreated, OrderEvent, OrderNotice, OrderStatusChanged, RoomEvent},
+    ids::LiveId,
+};
 use sqlx::PgPool;
 use tracing::Instrument;
 
@@ -29,7 +32,8 @@ pub struct LiveOrderStatisticProcessor {
     pub fanout: Fanout,
     /// `stats_after_count`: the tests kill a consumer between counting an order and acknowledging it.
     pub faults: Faults,
-    /// Orders of the current read that `prepare` counted together already.
+    /// Orders of the current read that `prepare` counted and added to their
+    /// rooms' windows together already.
     pub counted: Mutex<HashSet<String>>,
 }
 
@@ -38,8 +42,8 @@ impl LiveOrderStatisticProcessor {
         let counted = self.counted.lock().expect("lock poisoned").remove(&order.order_sn);
         if !counted {
             count::record(&self.db, &order.order_sn).await?;
+            window::add(&self.redis, order.live_id, &order.order_sn, order.time_ms).await?;
         }
-        window::add(&self.redis, order.live_id, &order.order_sn, order.time_ms).await?;
         self.faults.hit("stats_after_count").await?;
         for (index, item) in order.goods_items.iter().enumerate() {
             let notice = OrderNotice {
@@ -85,20 +89,26 @@ impl Handler for LiveOrderStatisticProcessor {
     }
 
     /// A burst's new orders counted in one transaction (one commit instead
-    /// of one per order); on failure each is counted alone by `handle`.
+    /// of one per order) and added to their rooms' windows in one round trip;
+    /// on failure each is counted and added alone by `handle`.
     async fn prepare(&self, batch: &[Delivery<OrderEvent>]) {
-        let order_sns: Vec<&str> = batch
+        let created: Vec<(LiveId, &str, i64)> = batch
             .iter()
             .filter_map(|d| match &d.event {
-                OrderEvent::Created(order) => Some(order.order_sn.as_str()),
+                OrderEvent::Created(order) => Some((order.live_id, order.order_sn.as_str(), order.time_ms)),
                 _ => None,
             })
             .collect();
-        if order_sns.len() < 2 {
+        if created.len() < 2 {
             return;
         }
-        match count::record_many(&self.db, &order_sns).await {
-            Ok(_) => {
+        let order_sns: Vec<&str> = created.iter().map(|(_, order_sn, _)| *order_sn).collect();
+        let together = async {
+            count::record_many(&self.db, &order_sns).await?;
+            window::add_many(&self.redis, &created).await
+        };
+        match together.await {
+            Ok(()) => {
                 let mut counted = self.counted.lock().expect("lock poisoned");
                 counted.clear();
                 counted.extend(order_sns.into_iter().map(str::to_owned));

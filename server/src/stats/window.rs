@@ -28,16 +28,24 @@ pub struct WindowFigures {
 
 /// Adds an order to the room's window and trims what fell out of it.
 pub async fn add(redis: &Redis, live_id: LiveId, order_sn: &str, time_ms: i64) -> Result<()> {
-    let key = redis.keys.room_orders(live_id);
-    let mut conn = redis.conn.clone();
+    add_many(redis, &[(live_id, order_sn, time_ms)]).await
+}
+
+/// [`add`] for a burst of orders (of any rooms), in one round trip.
+pub async fn add_many(redis: &Redis, orders: &[(LiveId, &str, i64)]) -> Result<()> {
     let now = Utc::now().timestamp_millis();
-    redis::pipe()
-        .zadd(&key, order_sn, time_ms)
-        .ignore()
-        .zrembyscore(&key, "-inf", now - KEPT_MS)
-        .ignore()
-        .query_async::<()>(&mut conn)
-        .await?;
+    let mut pipe = redis::pipe();
+    for (live_id, order_sn, time_ms) in orders {
+        pipe.zadd(redis.keys.room_orders(*live_id), *order_sn, *time_ms).ignore();
+    }
+    let mut rooms: Vec<LiveId> = orders.iter().map(|(live_id, _, _)| *live_id).collect();
+    rooms.sort_unstable();
+    rooms.dedup();
+    for live_id in rooms {
+        pipe.zrembyscore(redis.keys.room_orders(live_id), "-inf", now - KEPT_MS).ignore();
+    }
+    let mut conn = redis.conn.clone();
+    pipe.query_async::<()>(&mut conn).await?;
     Ok(())
 }
 

@@ -165,14 +165,20 @@ impl Gate {
             .await
     }
 
-    /// After the commit: the stock stays taken, the reservation record goes.
-    pub async fn confirm(&self, live_id: LiveId, xid: &Xid) -> redis::RedisResult<()> {
+    /// After the commit: the stock stays taken, the reservation records go
+    /// (a group's in one round trip; the keys share the room's hash tag).
+    pub async fn confirm(&self, live_id: LiveId, xids: &[&Xid]) -> redis::RedisResult<()> {
+        if xids.is_empty() {
+            return Ok(());
+        }
+        let records: Vec<String> = xids.iter().map(|xid| self.resv_key(live_id, xid)).collect();
+        let members: Vec<&str> = xids.iter().map(|xid| xid.as_str()).collect();
         let mut conn = self.redis.conn.clone();
         redis::pipe()
             .atomic()
-            .del(self.resv_key(live_id, xid))
+            .del(records)
             .ignore()
-            .zrem(self.open_key(live_id), xid.as_str())
+            .zrem(self.open_key(live_id), members)
             .ignore()
             .query_async(&mut conn)
             .await

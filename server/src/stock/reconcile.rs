@@ -56,9 +56,8 @@ pub async fn reconcile_room(db: &PgPool, gate: &Gate, live_id: LiveId, only: Opt
         }
     }
     // The committed attempts are settled: their holds go.
-    for xid in &committed {
-        gate.confirm(live_id, xid).await?;
-    }
+    let settled: Vec<&orders::Xid> = committed.iter().collect();
+    gate.confirm(live_id, &settled).await?;
     Ok(drift)
 }
 

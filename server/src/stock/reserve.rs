@@ -191,10 +191,15 @@ impl StockGate {
         Err(AppError::Unavailable.into())
     }
 
-    /// After the commit: the stock stays taken; the sweeper confirms what this misses.
-    pub async fn confirm(&self, live_id: LiveId, xid: &Xid) {
-        if let Err(err) = self.gate.confirm(live_id, xid).await {
-            tracing::warn!(error = %err, %xid, "confirm failed; the sweeper will confirm it");
+    /// After the commit: the stock stays taken; the sweeper confirms what this
+    /// misses. Whether the gate confirmed them.
+    pub async fn confirm(&self, live_id: LiveId, xids: &[&Xid]) -> bool {
+        match self.gate.confirm(live_id, xids).await {
+            Ok(()) => true,
+            Err(err) => {
+                tracing::warn!(error = %err, attempts = xids.len(), "confirm failed; the sweeper will confirm it");
+                false
+            }
         }
     }
 

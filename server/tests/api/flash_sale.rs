@@ -73,6 +73,12 @@ async fn orders_that_arrive_together_commit_together_each_with_its_own_answer_an
     }
     assert_eq!(stock_of(&shop).await, 80);
     assert_eq!(units_sold(&shop).await, 20);
+    // Every hold was confirmed before its buyer was answered (a group's in
+    // one go): no attempt is left open at the gate for the sweeper.
+    let live = LiveId::new(shop.live_id).unwrap();
+    let open: Vec<String> =
+        shop.app.redis.clone().zrange(shop.app.state.redis.keys.open_reservations(live), 0, -1).await.unwrap();
+    assert!(open.is_empty(), "attempts left open at the gate: {open:?}");
     // One transaction per group: the orders share their commit's timestamp,
     // and the rooms hear one stock event per group, not one per order.
     let commits: i64 =
