@@ -35,7 +35,8 @@ pub fn ConsolePage() -> impl IntoView {
     let create_room = ServerAction::<CreateRoom>::new();
     let create_goods = ServerAction::<CreateGoods>::new();
     let logout = ServerAction::<Logout>::new();
-    let data = crate::codec::resource(move || (create_room.version().get(), create_goods.version().get()), |_| get_overview());
+    let data =
+        crate::codec::resource(move || (create_room.version().get(), create_goods.version().get()), |_| get_overview());
     view! {
         <main class="console">
             <Suspense fallback=move || view! { <p class="empty">{t!(i18n, loading)}</p> }>
