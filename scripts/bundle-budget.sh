@@ -10,7 +10,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PKG="${1:-$ROOT/target/site/pkg}"
-BUDGET_KB="${LIVE_BUNDLE_BUDGET_KB:-362}"
+BUDGET_KB="${LIVE_BUNDLE_BUDGET_KB:-326}"
 GOAL_KB=200
 
 [ -d "$PKG" ] || { echo "no $PKG: run cargo leptos build --release --precompress first" >&2; exit 2; }
