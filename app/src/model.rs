@@ -179,7 +179,7 @@ macro_rules! named_enum {
 
 /// A name outside a closed list (a role, a status, an event kind).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} \"{name}\"")]
+#[error("unknown {what} \"{}\"", .name.escape_debug())]
 pub struct UnknownName {
     pub what: &'static str,
     pub name: String,

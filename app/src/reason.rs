@@ -59,7 +59,7 @@ pub enum Reason {
     // ---- goods
     #[error("a product needs 1 to {max} SKUs")]
     SkuCount { max: usize },
-    #[error("the SKU spec \"{spec}\" appears twice")]
+    #[error("the SKU spec \"{}\" appears twice", .spec.escape_debug())]
     DuplicateSpec { spec: String },
     #[error("price_cents must be between 0 and 10,000,000,000")]
     PriceRange,

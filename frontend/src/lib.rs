@@ -13,6 +13,9 @@
 /// mark follows the whole of it (an effect inside the app would run before).
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // Prints a panic's message in builds that keep it; the release build
+    // aborts at once (`-Cpanic=immediate-abort`, scripts/build-release.sh),
+    // where a panic is a bare `unreachable` trap in the console.
     console_error_panic_hook::set_once();
     // Drives the reactive system; an error means it is driven already.
     let _ = any_spawner::Executor::init_wasm_bindgen();

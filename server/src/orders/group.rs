@@ -65,6 +65,8 @@ pub struct Owned {
     pub rules: Vec<SaleRule>,
     pub statement_timeout: Duration,
     pub pay_timeout: Duration,
+    /// Its stock is held at the gate (not decided by Postgres alone).
+    pub reserved: bool,
 }
 
 impl Owned {
@@ -214,8 +216,9 @@ async fn settle(lane: &Coalescer, attempts: &[&Owned], results: &mut [Result<Com
     if ids.is_empty() {
         return;
     }
-    let xids: Vec<&Xid> = attempts.iter().zip(results.iter()).filter(|(_, r)| r.is_ok()).map(|(a, _)| &a.xid).collect();
-    if lane.stock.confirm(attempts[0].order.request.live_id, &xids).await {
+    let held: Vec<&Xid> =
+        attempts.iter().zip(results.iter()).filter(|(a, r)| a.reserved && r.is_ok()).map(|(a, _)| &a.xid).collect();
+    if !held.is_empty() && lane.stock.confirm(attempts[0].order.request.live_id, &held).await {
         for committed in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
             committed.confirmed = true;
         }

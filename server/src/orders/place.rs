@@ -294,6 +294,7 @@ impl Orders {
             rules: rules.to_vec(),
             statement_timeout: self.statement_timeout,
             pay_timeout: self.pay_timeout,
+            reserved,
         };
         // The attempt cannot outlive the sweeper's patience. Past the deadline
         // the commit may or may not have landed: the sweeper settles the hold
