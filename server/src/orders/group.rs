@@ -107,15 +107,12 @@ struct Lane {
 
 #[derive(Clone)]
 pub struct Coalescer {
-    db: PgPool,
-    faults: Faults,
-    publisher: Publisher,
-    goods_cache: Arc<GoodsCache>,
-    stock: Arc<StockGate>,
+    parts: LaneParts,
     lanes: Cache<SkuId, Arc<Lane>>,
 }
 
 /// What a [`Coalescer`] commits with and settles through.
+#[derive(Clone)]
 pub struct LaneParts {
     pub db: PgPool,
     pub faults: Faults,
@@ -126,15 +123,14 @@ pub struct LaneParts {
 
 impl Coalescer {
     pub fn new(parts: LaneParts) -> Self {
-        let LaneParts { db, faults, publisher, goods_cache, stock } = parts;
-        Self { db, faults, publisher, goods_cache, stock, lanes: Cache::builder().time_to_idle(LANE_IDLE).build() }
+        Self { parts, lanes: Cache::builder().time_to_idle(LANE_IDLE).build() }
     }
 
     /// Commits the attempt, together with the others for its SKU that are
     /// waiting; a multi-item order commits alone.
     pub async fn commit(&self, attempt: Owned) -> Result<Committed, Failed> {
         if attempt.order.items.len() != 1 || attempt.skus.len() != 1 {
-            return commit(&self.db, &self.faults, attempt.attempt()).await;
+            return commit(&self.parts.db, &self.parts.faults, attempt.attempt()).await;
         }
         let lane = self.lanes.get_with(attempt.item().0, || Arc::new(Lane::default()));
         let (answer, answered) = oneshot::channel();
@@ -178,7 +174,7 @@ impl<E: Into<Error>> From<E> for Apart {
 }
 
 async fn run(lane: Coalescer, group: Vec<Ticket>) {
-    let (db, faults) = (&lane.db, &lane.faults);
+    let (db, faults) = (&lane.parts.db, &lane.parts.faults);
     let results: Vec<Result<Committed, Failed>> = if group.len() == 1 {
         vec![commit(db, faults, group[0].attempt.attempt()).await]
     } else {
@@ -218,16 +214,16 @@ async fn settle(lane: &Coalescer, attempts: &[&Owned], results: &mut [Result<Com
     }
     let held: Vec<&Xid> =
         attempts.iter().zip(results.iter()).filter(|(a, r)| a.reserved && r.is_ok()).map(|(a, _)| &a.xid).collect();
-    if !held.is_empty() && lane.stock.confirm(attempts[0].order.request.live_id, &held).await {
+    if !held.is_empty() && lane.parts.stock.confirm(attempts[0].order.request.live_id, &held).await {
         for committed in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
             committed.confirmed = true;
         }
     }
-    if let Err(err) = lane.publisher.send_many(&ids).await {
+    if let Err(err) = lane.parts.publisher.send_many(&ids).await {
         tracing::warn!(error = %err, rows = ids.len(), "a group's events not published together; one by one");
         return;
     }
-    lane.goods_cache.invalidate(attempts[0].sku().spu_id).await;
+    lane.parts.goods_cache.invalidate(attempts[0].sku().spu_id).await;
     for committed in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
         committed.settled = true;
     }
