@@ -98,10 +98,11 @@ impl NewOrder {
 pub struct Committed {
     pub receipt: OrderReceipt,
     pub outbox_id: i64,
-    /// Its group published its event and dropped the goods' cached detail
-    /// already; otherwise the attempt does both after the commit.
+    /// Its group publishes its event, wakes the relay and drops the goods'
+    /// cached detail (after answering its buyers); otherwise the attempt does
+    /// all three after the commit.
     pub settled: bool,
-    /// Its group confirmed its hold at the gate already.
+    /// Its group confirms its hold at the gate.
     pub confirmed: bool,
 }
 

@@ -15,7 +15,11 @@
 //! transaction as the order), compensation by XID.
 //!
 //! The group runs in a task of its own, so a caller that goes away does not
-//! abort the others' commit. Lanes are per process; processes' groups
+//! abort the others' commit. Its buyers are answered as soon as it commits,
+//! and the lane's next group may commit then: confirming the holds and
+//! publishing the events follow in a task of their own ([`Settling`]), off
+//! every buyer's wait (the lane's turn was a tenth of a hot SKU's order
+//! rate while it covered them). Lanes are per process; processes' groups
 //! serialise on the SKU's row like single orders do.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -23,7 +27,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use app::{
     deep_link::SourceType,
     error::AppError,
-    ids::{LiveId, SkuId, UserId},
+    ids::{LiveId, SkuId, SpuId, UserId},
     model::OrderItem,
 };
 use chrono::{DateTime, Utc};
@@ -40,8 +44,9 @@ use super::{
 };
 use crate::{
     cache::GoodsCache,
+    compensation,
     error::Error,
-    events::{enqueue_many, Publisher},
+    events::{enqueue_many, Publisher, Relay},
     faults::Faults,
     goods::SkuRow,
     links::{record_funnel_orders, Trace},
@@ -119,6 +124,7 @@ pub struct LaneParts {
     pub publisher: Publisher,
     pub goods_cache: Arc<GoodsCache>,
     pub stock: Arc<StockGate>,
+    pub relay: Relay,
 }
 
 impl Coalescer {
@@ -175,13 +181,14 @@ impl<E: Into<Error>> From<E> for Apart {
 
 async fn run(lane: Coalescer, group: Vec<Ticket>) {
     let (db, faults) = (&lane.parts.db, &lane.parts.faults);
+    let mut settling = None;
     let results: Vec<Result<Committed, Failed>> = if group.len() == 1 {
         vec![commit(db, faults, group[0].attempt.attempt()).await]
     } else {
         let attempts: Vec<&Owned> = group.iter().map(|t| &t.attempt).collect();
         match together(db, faults, &attempts).await {
             Ok(mut results) => {
-                settle(&lane, &attempts, &mut results).await;
+                settling = Settling::of(&attempts, &mut results);
                 results
             }
             Err(Apart::OneByOne(err)) => {
@@ -201,31 +208,75 @@ async fn run(lane: Coalescer, group: Vec<Ticket>) {
     for (ticket, result) in group.into_iter().zip(results) {
         let _ = ticket.answer.send(result);
     }
+    // The buyers have their answers and the lane's next group may commit:
+    // what follows a commit is nobody's wait.
+    if let Some(settling) = settling {
+        tokio::spawn(settling.run(lane.parts).in_current_span());
+    }
 }
 
-/// After a group's commit: its holds confirmed at the gate and its events
-/// published, each in one round trip, and the goods' cached detail dropped
-/// once, instead of once per order. What fails here each order does itself
-/// (a failed publish is then logged).
-async fn settle(lane: &Coalescer, attempts: &[&Owned], results: &mut [Result<Committed, Failed>]) {
-    let ids: Vec<i64> = results.iter().filter_map(|r| r.as_ref().ok()).map(|c| c.outbox_id).collect();
-    if ids.is_empty() {
-        return;
-    }
-    let held: Vec<&Xid> =
-        attempts.iter().zip(results.iter()).filter(|(a, r)| a.reserved && r.is_ok()).map(|(a, _)| &a.xid).collect();
-    if !held.is_empty() && lane.parts.stock.confirm(attempts[0].order.request.live_id, &held).await {
-        for committed in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
+/// What follows a group's commit, done by the group for all its orders
+/// (their [`Committed`] say so, and the buyers do none of it): the holds
+/// confirmed at the gate and the events published, each in one round trip,
+/// the relay woken for the `stock` event, and the goods' cached detail
+/// dropped once. Whatever fails here is done again per order: a hold the
+/// confirm missed expires and is settled by XID, an event not published is
+/// logged for the retry loop (and the relay has it in any case).
+struct Settling {
+    live_id: LiveId,
+    spu_id: SpuId,
+    /// The holds taken at the gate by the committed attempts.
+    held: Vec<Xid>,
+    /// Each committed order's outbox row and order number.
+    events: Vec<(i64, String)>,
+}
+
+impl Settling {
+    /// Takes the settling over from the group's committed orders; `None` when none committed.
+    fn of(attempts: &[&Owned], results: &mut [Result<Committed, Failed>]) -> Option<Self> {
+        let mut held = Vec::new();
+        let mut events = Vec::new();
+        for (attempt, result) in attempts.iter().zip(results.iter_mut()) {
+            let Ok(committed) = result else { continue };
+            if attempt.reserved {
+                held.push(attempt.xid.clone());
+            }
+            events.push((committed.outbox_id, committed.receipt.order_sn.clone()));
             committed.confirmed = true;
+            committed.settled = true;
         }
+        let first = attempts.first()?;
+        (!events.is_empty()).then(|| Self {
+            live_id: first.order.request.live_id,
+            spu_id: first.sku().spu_id,
+            held,
+            events,
+        })
     }
-    if let Err(err) = lane.parts.publisher.send_many(&ids).await {
-        tracing::warn!(error = %err, rows = ids.len(), "a group's events not published together; one by one");
-        return;
-    }
-    lane.parts.goods_cache.invalidate(attempts[0].sku().spu_id).await;
-    for committed in results.iter_mut().filter_map(|r| r.as_mut().ok()) {
-        committed.settled = true;
+
+    async fn run(self, parts: LaneParts) {
+        // As after a single order's commit: a process that dies here leaves it to the relay.
+        if let Err(err) = parts.faults.hit("after_commit").await {
+            tracing::warn!(error = %err, "fault after a group's commit");
+            return;
+        }
+        let held: Vec<&Xid> = self.held.iter().collect();
+        if !held.is_empty() && !parts.stock.confirm(self.live_id, &held).await {
+            for xid in held {
+                parts.stock.confirm(self.live_id, &[xid]).await;
+            }
+        }
+        let ids: Vec<i64> = self.events.iter().map(|(id, _)| *id).collect();
+        if let Err(err) = parts.publisher.send_many(&ids).await {
+            tracing::warn!(error = %err, rows = ids.len(), "a group's events not published together; one by one");
+            for (outbox_id, order_sn) in &self.events {
+                if let Err(err) = parts.publisher.send(*outbox_id).await {
+                    compensation::log_failed_publish(&parts.db, *outbox_id, self.live_id, order_sn, &err).await;
+                }
+            }
+        }
+        parts.relay.notify();
+        parts.goods_cache.invalidate(self.spu_id).await;
     }
 }
 

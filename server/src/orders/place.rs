@@ -111,6 +111,7 @@ impl Orders {
             publisher: publisher.clone(),
             goods_cache: goods_cache.clone(),
             stock: stock.clone(),
+            relay: relay.clone(),
         });
         let returns = Returns { stock: stock.clone(), goods_cache: goods_cache.clone(), relay: relay.clone() };
         Self {
@@ -336,14 +337,14 @@ impl Orders {
     }
 
     /// After the commit: publish on the primary channel (a failure goes to the
-    /// fail log), wake the relay for the stock events, drop stale goods details.
+    /// fail log), wake the relay for the stock events, drop stale goods details;
+    /// for an order its group settles, nothing.
     async fn after_commit(&self, committed: &Committed, skus: &[SkuRow]) {
         if let Err(err) = self.faults.hit("after_commit").await {
             tracing::warn!(error = %err, "fault after commit");
             return;
         }
         if committed.settled {
-            self.relay.notify();
             return;
         }
         let receipt = &committed.receipt;
