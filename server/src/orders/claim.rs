@@ -134,14 +134,18 @@ impl Claims {
     }
 
     /// Lets go of the claim, remembering the key as used (a claim that
-    /// expired or was taken over is left alone).
-    pub async fn release(&self, user: UserId, key: &IdempotencyKey, xid: &Xid) {
-        let mut conn = self.redis.conn.clone();
-        let released: redis::RedisResult<i64> =
-            self.release.key(self.key(user, key)).arg(xid.as_str()).invoke_async(&mut conn).await;
-        if let Err(err) = released {
-            tracing::warn!(error = %err, %xid, "order claim not released; it expires by itself");
-        }
+    /// expired or was taken over is left alone). In a task of its own, off
+    /// the buyer's wait: until it lands, a retry with the key waits for the
+    /// claim as for an attempt in flight, and then finds the order.
+    pub fn release(&self, user: UserId, key: &IdempotencyKey, xid: &Xid) {
+        let (mut conn, script, claim, xid) =
+            (self.redis.conn.clone(), self.release.clone(), self.key(user, key), xid.clone());
+        tokio::spawn(async move {
+            let released: redis::RedisResult<i64> = script.key(claim).arg(xid.as_str()).invoke_async(&mut conn).await;
+            if let Err(err) = released {
+                tracing::warn!(error = %err, %xid, "order claim not released; it expires by itself");
+            }
+        });
     }
 }
 

@@ -2,8 +2,8 @@
 //! for one SKU at once, and one row's conditional decrement can be committed
 //! only so many times a second. Single-item orders for one SKU therefore
 //! queue in a lane: while one group commits, the orders arriving meanwhile
-//! gather, and the next caller to get the lane's turn commits all of them in
-//! one transaction: the per-user limits checked for all the buyers at once,
+//! gather, and the lane's driver (a task) commits all of them next in one
+//! transaction: the per-user limits checked for all the buyers at once,
 //! one conditional decrement for the group's total, multi-row inserts of the
 //! orders, their items and their `OrderCreatedEvent`s, one `stock` event,
 //! one commit. Each buyer still gets their own answer: a buyer past their
@@ -18,9 +18,8 @@
 //! abort the others' commit. Its buyers are answered as soon as it commits,
 //! and the lane's next group may commit then: confirming the holds and
 //! publishing the events follow in a task of their own ([`Settling`]), off
-//! every buyer's wait (the lane's turn was a tenth of a hot SKU's order
-//! rate while it covered them). Lanes are per process; processes' groups
-//! serialise on the SKU's row like single orders do.
+//! every buyer's wait. Lanes are per process; processes' groups serialise
+//! on the SKU's row like single orders do.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -102,12 +101,20 @@ impl Owned {
 struct Ticket {
     attempt: Owned,
     answer: oneshot::Sender<Result<Committed, Failed>>,
+    /// The caller's span: a lone order's commit shows in its own trace.
+    span: tracing::Span,
+}
+
+/// One SKU's queue, and whether a driver is committing from it.
+#[derive(Default)]
+struct Lane {
+    state: std::sync::Mutex<LaneState>,
 }
 
 #[derive(Default)]
-struct Lane {
-    waiting: std::sync::Mutex<Vec<Ticket>>,
-    turn: tokio::sync::Mutex<()>,
+struct LaneState {
+    waiting: Vec<Ticket>,
+    driving: bool,
 }
 
 #[derive(Clone)]
@@ -134,34 +141,51 @@ impl Coalescer {
 
     /// Commits the attempt, together with the others for its SKU that are
     /// waiting; a multi-item order commits alone.
+    ///
+    /// The caller queues its attempt and waits for its answer; the first
+    /// caller to find the lane idle starts its driver. A queue with a task
+    /// of its own, rather than a turn each caller takes: the turn made every
+    /// buyer of a group take it after the group was done, one after another,
+    /// and the next group waited behind them.
     pub async fn commit(&self, attempt: Owned) -> Result<Committed, Failed> {
         if attempt.order.items.len() != 1 || attempt.skus.len() != 1 {
             return commit(&self.parts.db, &self.parts.faults, attempt.attempt()).await;
         }
         let lane = self.lanes.get_with(attempt.item().0, || Arc::new(Lane::default()));
         let (answer, answered) = oneshot::channel();
-        lane.waiting.lock().expect("lock poisoned").push(Ticket { attempt, answer });
-        {
-            let _turn = lane.turn.lock().await;
-            loop {
-                let group: Vec<Ticket> = {
-                    let mut waiting = lane.waiting.lock().expect("lock poisoned");
-                    let take = waiting.len().min(MAX_GROUP);
-                    // A caller that gave up (its deadline passed) is not committed
-                    // for: its hold is settled by XID, as if it never reached here.
-                    waiting.drain(..take).filter(|ticket| !ticket.answer.is_closed()).collect()
-                };
-                if group.is_empty() {
-                    break;
-                }
-                // In the caller's span: a lone order's commit shows in its own trace.
-                let run = run(self.clone(), group).instrument(tracing::Span::current());
-                if tokio::spawn(run).await.is_err() {
-                    tracing::error!("a coalesced commit panicked; its attempts are settled by XID");
-                }
-            }
+        let ticket = Ticket { attempt, answer, span: tracing::Span::current() };
+        let start = {
+            let mut state = lane.state.lock().expect("lock poisoned");
+            state.waiting.push(ticket);
+            !std::mem::replace(&mut state.driving, true)
+        };
+        if start {
+            tokio::spawn(drive(self.clone(), lane));
         }
         answered.await.unwrap_or_else(|_| Err(Failed::Unknown(AppError::Unavailable.into())))
+    }
+}
+
+/// Commits the lane's waiting attempts, a group at a time, until none wait.
+async fn drive(coalescer: Coalescer, lane: Arc<Lane>) {
+    loop {
+        let group: Vec<Ticket> = {
+            let mut state = lane.state.lock().expect("lock poisoned");
+            if state.waiting.is_empty() {
+                state.driving = false;
+                return;
+            }
+            let take = state.waiting.len().min(MAX_GROUP);
+            state.waiting.drain(..take).collect()
+        };
+        // A caller that gave up (its deadline passed) is not committed for:
+        // its hold is settled by XID, as if it never reached here.
+        let group: Vec<Ticket> = group.into_iter().filter(|ticket| !ticket.answer.is_closed()).collect();
+        let Some(span) = group.first().map(|ticket| ticket.span.clone()) else { continue };
+        // A panic loses only its own group (its callers hear 503), not the lane.
+        if tokio::spawn(run(coalescer.clone(), group).instrument(span)).await.is_err() {
+            tracing::error!("a coalesced commit panicked; its attempts are settled by XID");
+        }
     }
 }
 

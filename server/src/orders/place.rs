@@ -229,7 +229,7 @@ impl Orders {
                 Ok(claim) => {
                     let may_exist = waited || claim == Claim::Used;
                     let placed = self.claimed(user, key, &order, &xid, may_exist).await;
-                    self.claims.release(user, key, &xid).await;
+                    self.claims.release(user, key, &xid);
                     return placed;
                 }
                 // No claim without Redis: the order's unique key keeps it to one order.
