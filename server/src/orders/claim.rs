@@ -17,6 +17,7 @@ use app::ids::UserId;
 use redis::aio::ConnectionManager;
 use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::task::TaskTracker;
 
 use super::{request::IdempotencyKey, Xid};
 use crate::{error::Result, startup::redis::Redis};
@@ -70,6 +71,8 @@ const MAX_BATCH: usize = 256;
 
 pub struct Claims {
     redis: Redis,
+    /// Where releases run, off the buyer's wait.
+    tasks: TaskTracker,
     claim: redis::Script,
     release: redis::Script,
     /// The process's key checker, started on the first check.
@@ -77,8 +80,14 @@ pub struct Claims {
 }
 
 impl Claims {
-    pub fn new(redis: Redis) -> Self {
-        Self { redis, claim: redis::Script::new(CLAIM), release: redis::Script::new(RELEASE), checks: OnceLock::new() }
+    pub fn new(redis: Redis, tasks: TaskTracker) -> Self {
+        Self {
+            redis,
+            tasks,
+            claim: redis::Script::new(CLAIM),
+            release: redis::Script::new(RELEASE),
+            checks: OnceLock::new(),
+        }
     }
 
     fn key(&self, user: UserId, key: &IdempotencyKey) -> String {
@@ -140,7 +149,7 @@ impl Claims {
     pub fn release(&self, user: UserId, key: &IdempotencyKey, xid: &Xid) {
         let (mut conn, script, claim, xid) =
             (self.redis.conn.clone(), self.release.clone(), self.key(user, key), xid.clone());
-        tokio::spawn(async move {
+        self.tasks.spawn(async move {
             let released: redis::RedisResult<i64> = script.key(claim).arg(xid.as_str()).invoke_async(&mut conn).await;
             if let Err(err) = released {
                 tracing::warn!(error = %err, %xid, "order claim not released; it expires by itself");

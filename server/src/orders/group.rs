@@ -32,7 +32,8 @@ use app::{
 use chrono::{DateTime, Utc};
 use moka::sync::Cache;
 use sqlx::{PgConnection, PgPool};
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Semaphore};
+use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::{
@@ -57,6 +58,8 @@ use crate::{
 const MAX_GROUP: usize = 256;
 /// A lane nobody used for this long is forgotten.
 const LANE_IDLE: Duration = Duration::from_secs(60);
+/// Most groups of this process settling at once.
+const SETTLERS: usize = 4;
 
 /// One attempt as the lane holds it (it outlives the caller's borrow).
 #[derive(Clone)]
@@ -121,6 +124,9 @@ struct LaneState {
 pub struct Coalescer {
     parts: LaneParts,
     lanes: Cache<SkuId, Arc<Lane>>,
+    /// Groups settling at once, at most [`SETTLERS`]: should Redis slow
+    /// down, the settlings queue here instead of crowding the pool.
+    settlers: Arc<Semaphore>,
 }
 
 /// What a [`Coalescer`] commits with and settles through.
@@ -132,11 +138,17 @@ pub struct LaneParts {
     pub goods_cache: Arc<GoodsCache>,
     pub stock: Arc<StockGate>,
     pub relay: Relay,
+    /// Where the groups' settling runs (shutdown waits for it).
+    pub tasks: TaskTracker,
 }
 
 impl Coalescer {
     pub fn new(parts: LaneParts) -> Self {
-        Self { parts, lanes: Cache::builder().time_to_idle(LANE_IDLE).build() }
+        Self {
+            parts,
+            lanes: Cache::builder().time_to_idle(LANE_IDLE).build(),
+            settlers: Arc::new(Semaphore::new(SETTLERS)),
+        }
     }
 
     /// Commits the attempt, together with the others for its SKU that are
@@ -235,7 +247,17 @@ async fn run(lane: Coalescer, group: Vec<Ticket>) {
     // The buyers have their answers and the lane's next group may commit:
     // what follows a commit is nobody's wait.
     if let Some(settling) = settling {
-        tokio::spawn(settling.run(lane.parts).in_current_span());
+        // A span of its own, after the buyers' spans ended, that follows from the group's.
+        let span = tracing::info_span!(parent: None, "live.order.group_settle", orders = settling.events.len());
+        span.follows_from(tracing::Span::current());
+        let (settlers, tasks) = (lane.settlers.clone(), lane.parts.tasks.clone());
+        tasks.spawn(
+            async move {
+                let _permit = settlers.acquire_owned().await;
+                settling.run(lane.parts).await;
+            }
+            .instrument(span),
+        );
     }
 }
 
@@ -243,9 +265,10 @@ async fn run(lane: Coalescer, group: Vec<Ticket>) {
 /// (their [`Committed`] say so, and the buyers do none of it): the holds
 /// confirmed at the gate and the events published, each in one round trip,
 /// the relay woken for the `stock` event, and the goods' cached detail
-/// dropped once. Whatever fails here is done again per order: a hold the
-/// confirm missed expires and is settled by XID, an event not published is
-/// logged for the retry loop (and the relay has it in any case).
+/// dropped once. A hold the confirm missed is confirmed by the sweeper (its
+/// XID committed); events that were not published together are published
+/// one by one, and one that fails is logged for the retry loop (the relay
+/// has it in any case).
 struct Settling {
     live_id: LiveId,
     spu_id: SpuId,
@@ -279,16 +302,15 @@ impl Settling {
     }
 
     async fn run(self, parts: LaneParts) {
-        // As after a single order's commit: a process that dies here leaves it to the relay.
+        let held: Vec<&Xid> = self.held.iter().collect();
+        if !held.is_empty() {
+            parts.stock.confirm(self.live_id, &held).await;
+        }
+        // As after a single order's confirm: a process that dies here leaves
+        // the events to the relay.
         if let Err(err) = parts.faults.hit("after_commit").await {
             tracing::warn!(error = %err, "fault after a group's commit");
             return;
-        }
-        let held: Vec<&Xid> = self.held.iter().collect();
-        if !held.is_empty() && !parts.stock.confirm(self.live_id, &held).await {
-            for xid in held {
-                parts.stock.confirm(self.live_id, &[xid]).await;
-            }
         }
         let ids: Vec<i64> = self.events.iter().map(|(id, _)| *id).collect();
         if let Err(err) = parts.publisher.send_many(&ids).await {

@@ -18,6 +18,7 @@ use app::{
     model::{OrderReceipt, OrderRequest, PaymentStarted, PlacedOrder, SessionUser},
 };
 use sqlx::PgPool;
+use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::{
@@ -75,6 +76,8 @@ pub struct Orders {
 pub struct OrdersParts {
     pub db: PgPool,
     pub redis: Redis,
+    /// Where work that follows an answer runs (shutdown waits for it).
+    pub tasks: TaskTracker,
     pub stock: Arc<StockGate>,
     pub publisher: Publisher,
     pub relay: Relay,
@@ -93,6 +96,7 @@ impl Orders {
         let OrdersParts {
             db,
             redis,
+            tasks,
             stock,
             publisher,
             relay,
@@ -112,6 +116,7 @@ impl Orders {
             goods_cache: goods_cache.clone(),
             stock: stock.clone(),
             relay: relay.clone(),
+            tasks: tasks.clone(),
         });
         let returns = Returns { stock: stock.clone(), goods_cache: goods_cache.clone(), relay: relay.clone() };
         Self {
@@ -122,7 +127,7 @@ impl Orders {
             goods_cache,
             faults,
             limiter,
-            claims: Claims::new(redis),
+            claims: Claims::new(redis, tasks),
             statement_timeout,
             pay_timeout,
             metrics,
@@ -340,11 +345,11 @@ impl Orders {
     /// fail log), wake the relay for the stock events, drop stale goods details;
     /// for an order its group settles, nothing.
     async fn after_commit(&self, committed: &Committed, skus: &[SkuRow]) {
-        if let Err(err) = self.faults.hit("after_commit").await {
-            tracing::warn!(error = %err, "fault after commit");
+        if committed.settled {
             return;
         }
-        if committed.settled {
+        if let Err(err) = self.faults.hit("after_commit").await {
+            tracing::warn!(error = %err, "fault after commit");
             return;
         }
         let receipt = &committed.receipt;

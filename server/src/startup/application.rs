@@ -96,6 +96,7 @@ impl Application {
             orders: Arc::new(Orders::new(OrdersParts {
                 db: db.clone(),
                 redis: redis.clone(),
+                tasks: workers.tasks(),
                 stock: stock.clone(),
                 publisher: publisher.clone(),
                 relay: relay.clone(),

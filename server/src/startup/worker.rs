@@ -55,6 +55,13 @@ impl Workers {
         Self { running: watch::Sender::new(true), stop, tracker: TaskTracker::new() }
     }
 
+    /// Where work that follows an answer is spawned (a coalesced group's
+    /// settling, an order claim's release): shutdown waits for it as for
+    /// the loops ([`Self::drain`]).
+    pub fn tasks(&self) -> TaskTracker {
+        self.tracker.clone()
+    }
+
     /// Pauses every loop after its current step.
     pub fn pause(&self) {
         self.running.send_replace(false);
