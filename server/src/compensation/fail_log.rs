@@ -48,10 +48,18 @@ pub fn error_code(err: &Error) -> &'static str {
     }
 }
 
+/// Publishes an order's event on the primary channel now; should that
+/// fail, the fail log owns it ([`log_failed_publish`]).
+pub async fn publish_or_log(publisher: &Publisher, db: &PgPool, outbox_id: i64, live_id: LiveId, order_sn: &str) {
+    if let Err(err) = publisher.send(outbox_id).await {
+        log_failed_publish(db, outbox_id, live_id, order_sn, &err).await;
+    }
+}
+
 /// The primary channel failed: the fail log owns the event from now on. If
 /// even that write fails, the outbox row stays unpublished and the relay
 /// delivers it.
-pub async fn log_failed_publish(db: &PgPool, outbox_id: i64, live_id: LiveId, order_sn: &str, err: &Error) {
+async fn log_failed_publish(db: &PgPool, outbox_id: i64, live_id: LiveId, order_sn: &str, err: &Error) {
     let code = error_code(err);
     tracing::warn!(error = %err, order_sn, code, "order event not published; logged for retry");
     let logged = sqlx::query(

@@ -7,5 +7,5 @@
 mod fail_log;
 mod sweeper;
 
-pub use fail_log::{failures_of, log_failed_publish, retry_now, Retrier};
+pub use fail_log::{failures_of, publish_or_log, retry_now, Retrier};
 pub use sweeper::{sweep, Sweeper};

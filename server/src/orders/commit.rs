@@ -98,12 +98,10 @@ impl NewOrder {
 pub struct Committed {
     pub receipt: OrderReceipt,
     pub outbox_id: i64,
-    /// Its group publishes its event, wakes the relay and drops the goods'
-    /// cached detail (after answering its buyers); otherwise the attempt does
-    /// all three after the commit.
+    /// Its group confirms its hold at the gate, publishes its event, wakes
+    /// the relay and drops the goods' cached detail (after answering its
+    /// buyers); otherwise the attempt does all of it after the commit.
     pub settled: bool,
-    /// Its group confirms its hold at the gate.
-    pub confirmed: bool,
 }
 
 /// What one attempt commits.
@@ -205,7 +203,7 @@ pub async fn commit(db: &PgPool, faults: &Faults, attempt: Attempt<'_>) -> Resul
         record_funnel(&mut tx, FunnelEvent::Order, live_id, first.spu_id, &trace).await?;
     }
     tx.commit().await.map_err(|e| Failed::Unknown(e.into()))?;
-    Ok(Committed { receipt: new_order.receipt(), outbox_id, settled: false, confirmed: false })
+    Ok(Committed { receipt: new_order.receipt(), outbox_id, settled: false })
 }
 
 fn sku_row(skus: &[SkuRow], sku_id: SkuId) -> Result<&SkuRow, Error> {

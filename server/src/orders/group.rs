@@ -289,7 +289,6 @@ impl Settling {
                 held.push(attempt.xid.clone());
             }
             events.push((committed.outbox_id, committed.receipt.order_sn.clone()));
-            committed.confirmed = true;
             committed.settled = true;
         }
         let first = attempts.first()?;
@@ -316,9 +315,7 @@ impl Settling {
         if let Err(err) = parts.publisher.send_many(&ids).await {
             tracing::warn!(error = %err, rows = ids.len(), "a group's events not published together; one by one");
             for (outbox_id, order_sn) in &self.events {
-                if let Err(err) = parts.publisher.send(*outbox_id).await {
-                    compensation::log_failed_publish(&parts.db, *outbox_id, self.live_id, order_sn, &err).await;
-                }
+                compensation::publish_or_log(&parts.publisher, &parts.db, *outbox_id, self.live_id, order_sn).await;
             }
         }
         parts.relay.notify();
@@ -527,7 +524,7 @@ async fn insert_orders(
     let mut committed = HashMap::with_capacity(receipts.len());
     for (outbox_id, xid) in outbox {
         if let Some(receipt) = receipts.remove(&xid) {
-            committed.insert(xid, Committed { receipt, outbox_id, settled: false, confirmed: false });
+            committed.insert(xid, Committed { receipt, outbox_id, settled: false });
         }
     }
     Ok(committed)

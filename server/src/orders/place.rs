@@ -311,7 +311,7 @@ impl Orders {
         drop(hold);
         match outcome {
             Ok(committed) => {
-                if reserved && !committed.confirmed {
+                if reserved && !committed.settled {
                     self.stock.confirm(live_id, &[xid]).await;
                 }
                 self.after_commit(&committed, skus).await;
@@ -353,10 +353,14 @@ impl Orders {
             return;
         }
         let receipt = &committed.receipt;
-        if let Err(err) = self.publisher.send(committed.outbox_id).await {
-            compensation::log_failed_publish(&self.db, committed.outbox_id, receipt.live_id, &receipt.order_sn, &err)
-                .await;
-        }
+        compensation::publish_or_log(
+            &self.publisher,
+            &self.db,
+            committed.outbox_id,
+            receipt.live_id,
+            &receipt.order_sn,
+        )
+        .await;
         self.relay.notify();
         for sku in skus {
             self.goods_cache.invalidate(sku.spu_id).await;
