@@ -113,6 +113,42 @@ async fn orders_that_arrive_together_commit_together_each_with_its_own_answer_an
 }
 
 #[tokio::test]
+async fn a_retry_right_after_its_group_committed_gets_its_order_without_waiting_for_the_claim() {
+    let shop = Shop::open(100).await;
+    let buyers = buyers(&shop, 12).await;
+    let keys: Vec<String> = buyers.iter().map(|_| uuid::Uuid::new_v4().to_string()).collect();
+    let item = json!([{ "sku_id": shop.sku_id, "quantity": 1 }]);
+    let answer = |buyer: &TestUser, key: &String| {
+        let (item, shop) = (item.clone(), &shop);
+        let (buyer, key) = (buyer.clone(), key.clone());
+        async move {
+            let response = shop.order(&buyer, &key, item).await;
+            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let blocker = shop.hold_sku_row().await;
+    let release = async {
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        blocker.rollback().await.unwrap();
+    };
+    let (first, ()) = tokio::join!(join_all(buyers.iter().zip(&keys).map(|(b, k)| answer(b, k))), release);
+    assert!(first.iter().all(|(status, _)| *status == 201), "{first:?}");
+    let commits: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT created_at) FROM orders").fetch_one(&shop.app.db).await.unwrap();
+    assert!(commits <= 3, "the orders were committed in groups ({commits} transactions)");
+    // The group lets go of its buyers' claims after answering them: a retry
+    // (a client that lost the answer) gets its order at once, instead of
+    // waiting out the claim's minute as for an attempt still in flight.
+    let retries = join_all(buyers.iter().zip(&keys).map(|(b, k)| answer(b, k)));
+    let again = tokio::time::timeout(Duration::from_secs(5), retries).await.expect("a retry waited for its claim");
+    for ((status, body), (_, original)) in again.iter().zip(&first) {
+        assert_eq!(*status, 200, "{body}");
+        assert_eq!(body["order_sn"], original["order_sn"], "the retry gets the order its key made");
+    }
+    assert_eq!(units_sold(&shop).await, 12, "a retry makes no second order");
+}
+
+#[tokio::test]
 async fn a_group_that_does_not_fit_the_stock_is_committed_one_by_one_and_oversells_nothing() {
     let shop = Shop::open(6).await;
     // The gate admits six, but Postgres (the record) has only three left.
