@@ -41,7 +41,7 @@ pub mod session;
 mod ssr_render;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, Link, Meta, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, Lazy, SsrMode,
@@ -65,6 +65,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                // Static, so they stay out of the WASM (the shell is never hydrated).
+                <meta name="theme-color" content="#ff2d55"/>
+                <link rel="icon" href="/favicon.svg"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=options.clone()/>
                 // The stylesheet under its content-hashed name when the build hashes.
@@ -86,8 +89,6 @@ pub fn App() -> impl IntoView {
     let preference = crate::locale::preference();
     view! {
         <I18nContextProvider ssr_lang_header_getter=preference>
-            <Link rel="icon" href="/favicon.svg"/>
-            <Meta name="theme-color" content="#ff2d55"/>
             <Title text="直播好物 · Live Picks"/>
             <Router>
                 <TopBar/>
