@@ -413,9 +413,11 @@ async fn over_limits(
     .bind(live_id.get())
     .execute(&mut *conn)
     .await?;
+    // The buyers' orders first, then this room's among them: see `sales::check_limits`.
     let bought: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT o.user_id, COALESCE(sum(i.quantity), 0)::BIGINT FROM order_items i JOIN orders o ON o.id = i.order_id
-          WHERE o.user_id = ANY($1) AND o.live_id = $2 AND i.sku_id = $3 AND o.status NOT IN ('cancelled', 'expired')
+        "WITH mine AS MATERIALIZED (SELECT id, user_id, live_id, status FROM orders WHERE user_id = ANY($1))
+         SELECT o.user_id, COALESCE(sum(i.quantity), 0)::BIGINT FROM mine o JOIN order_items i ON i.order_id = o.id
+          WHERE o.live_id = $2 AND i.sku_id = $3 AND o.status NOT IN ('cancelled', 'expired')
           GROUP BY o.user_id",
     )
     .bind(&users)

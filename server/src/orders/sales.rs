@@ -120,10 +120,17 @@ pub async fn check_limits(conn: &mut PgConnection, user: UserId, order: &ValidOr
         .await?;
     for rule in rules {
         let Some(limit) = rule.per_user_limit else { continue };
+        // The buyer's orders first, then this room's among them. A room's sale
+        // starts with its `live_id` unknown to the planner's statistics (they
+        // are refreshed once a tenth of the table has changed); joined
+        // directly, Postgres took the room's index for the selective one and
+        // walked every order of the sale on each check: 17.6 ms at 200,000
+        // orders in the room and growing, against 0.06 ms through the buyer's
+        // few orders (`orders_user_idx`).
         let bought: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(sum(i.quantity), 0)::BIGINT FROM order_items i JOIN orders o ON o.id = i.order_id
-              WHERE o.user_id = $1 AND o.live_id = $2 AND i.sku_id = $3
-                AND o.status NOT IN ('cancelled', 'expired')",
+            "WITH mine AS MATERIALIZED (SELECT id, live_id, status FROM orders WHERE user_id = $1)
+             SELECT COALESCE(sum(i.quantity), 0)::BIGINT FROM mine o JOIN order_items i ON i.order_id = o.id
+              WHERE o.live_id = $2 AND i.sku_id = $3 AND o.status NOT IN ('cancelled', 'expired')",
         )
         .bind(user.get())
         .bind(live_id.get())
