@@ -67,6 +67,11 @@ pub struct GroupConsumer<H: Handler> {
     handler: H,
     /// Blocking reads get a connection of their own, so they never stall the shared one.
     blocking: Option<MultiplexedConnection>,
+    /// Whether the group is known to exist. Checked again after a failed
+    /// round (a Redis that restarted empty has no group: the read fails
+    /// with `NOGROUP`), not before every round, where `XGROUP CREATE`
+    /// answered `BUSYGROUP` about 250 times a second under load.
+    group_ready: bool,
 }
 
 /// What kind of failure a handler had, without its details.
@@ -96,6 +101,7 @@ impl<H: Handler> GroupConsumer<H> {
             claim_idle,
             handler,
             blocking: None,
+            group_ready: true,
         };
         consumer.ensure_group().await?;
         workers.spawn(consumer, None);
@@ -114,7 +120,10 @@ impl<H: Handler> GroupConsumer<H> {
 
     /// One round: take over stale pending entries, then read new ones.
     async fn round(&mut self) -> Result<()> {
-        self.ensure_group().await?;
+        if !self.group_ready {
+            self.ensure_group().await?;
+            self.group_ready = true;
+        }
         let mut conn = self.redis.conn.clone();
         let claimed: StreamAutoClaimReply = conn
             .xautoclaim_options(
@@ -228,8 +237,10 @@ impl<H: Handler> Worker for GroupConsumer<H> {
 
     async fn step(&mut self) -> anyhow::Result<Step> {
         if let Err(err) = self.round().await {
-            // A broken blocking connection is replaced on the next round.
+            // A broken blocking connection is replaced on the next round,
+            // and the group is made sure of again.
             self.blocking = None;
+            self.group_ready = false;
             return Err(err.into());
         }
         Ok(Step::Busy)

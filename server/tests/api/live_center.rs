@@ -134,7 +134,8 @@ impl OwnRedis {
 }
 
 #[tokio::test]
-async fn orders_published_then_wiped_by_a_redis_restart_are_counted_after_reconciliation() {
+async fn orders_published_then_wiped_by_a_redis_restart_are_counted_after_reconciliation_and_later_ones_from_their_events(
+) {
     let redis = OwnRedis::start(free_port()).await;
     let url = format!("redis://127.0.0.1:{}/0", redis.port);
     let app = TestApp::spawn_with(&[("REDIS_URL", &url), ("LIVE_STATS_GRACE_MS", "300")]).await;
@@ -169,6 +170,12 @@ async fn orders_published_then_wiped_by_a_redis_restart_are_counted_after_reconc
     assert_eq!(board["orders_per_second"].as_array().unwrap().iter().map(|n| n.as_i64().unwrap()).sum::<i64>(), 3);
     assert_eq!(board["sales"][0]["total_sales"], 3);
     assert_eq!(board["sales"][0]["uv"], 1);
+    // The restart took the consumer group with it; the consumers made it
+    // again, so the next order is counted from its event, not by the reconciler.
+    assert_eq!(shop.buy(&buyer, 1).await.status(), 201);
+    let consumed = eventually(Duration::from_secs(5), || async { counted(app).await.len() == 4 }).await;
+    assert!(consumed, "the order after the restart is counted: {:?}", counted(app).await);
+    assert_eq!(app.metric("stats_reconciler_catch_ups_total").await, 3.0, "counted by the consumer group");
     drop(redis);
 }
 
