@@ -11,7 +11,11 @@
 //! one no order can exist for, so a new order skips the look in Postgres and
 //! a sold-out request skips everything but this one `EXISTS`.
 
-use std::{fmt::Write as _, sync::OnceLock, time::Duration};
+use std::{
+    fmt::Write as _,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use app::ids::UserId;
 use redis::aio::ConnectionManager;
@@ -74,7 +78,8 @@ pub struct Claims {
     /// Where releases run, off the buyer's wait.
     tasks: TaskTracker,
     claim: redis::Script,
-    release: redis::Script,
+    /// Shared with the release tasks (the script's source is not copied per order).
+    release: Arc<redis::Script>,
     /// The process's key checker, started on the first check.
     checks: OnceLock<mpsc::Sender<Check>>,
 }
@@ -85,7 +90,7 @@ impl Claims {
             redis,
             tasks,
             claim: redis::Script::new(CLAIM),
-            release: redis::Script::new(RELEASE),
+            release: Arc::new(redis::Script::new(RELEASE)),
             checks: OnceLock::new(),
         }
     }

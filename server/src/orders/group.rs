@@ -39,7 +39,7 @@ use tracing::Instrument;
 use super::{
     commit::{commit, Attempt, Committed, Failed, NewOrder},
     request::{IdempotencyKey, ValidOrder},
-    sales::SaleRule,
+    sales::{self, SaleRule},
     OrderSn, Xid,
 };
 use crate::{
@@ -404,28 +404,8 @@ async fn over_limits(
     let mut users: Vec<i64> = group.iter().map(|a| a.user.get()).collect();
     users.sort_unstable();
     users.dedup();
-    // In user order, so that groups and single orders cannot deadlock.
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock(hashtextextended('order-limit:' || u::text || ':' || $2::text, 0))
-           FROM (SELECT u FROM unnest($1::BIGINT[]) AS u ORDER BY u) AS users",
-    )
-    .bind(&users)
-    .bind(live_id.get())
-    .execute(&mut *conn)
-    .await?;
-    // The buyers' orders first, then this room's among them: see `sales::check_limits`.
-    let bought: Vec<(i64, i64)> = sqlx::query_as(
-        "WITH mine AS MATERIALIZED (SELECT id, user_id, live_id, status FROM orders WHERE user_id = ANY($1))
-         SELECT o.user_id, COALESCE(sum(i.quantity), 0)::BIGINT FROM mine o JOIN order_items i ON i.order_id = o.id
-          WHERE o.live_id = $2 AND i.sku_id = $3 AND o.status NOT IN ('cancelled', 'expired')
-          GROUP BY o.user_id",
-    )
-    .bind(&users)
-    .bind(live_id.get())
-    .bind(sku_id.get())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut bought: HashMap<i64, i64> = bought.into_iter().collect();
+    sales::lock_limits(conn, &users, live_id).await?;
+    let mut bought = sales::bought(conn, &users, live_id, sku_id).await?;
     Ok(group
         .iter()
         .map(|attempt| {
