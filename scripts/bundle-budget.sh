@@ -13,7 +13,7 @@ PKG="${1:-$ROOT/target/site/pkg}"
 # The size-first WASM's budget; a WASM built with the prebuilt standard
 # library (scripts/build-release.sh without rust-src, or LIVE_WASM_SIZE_FIRST=0)
 # is held to its own size (344 KB gzip at 52dc54f), plus a little.
-DEFAULT_KB=320
+DEFAULT_KB=262
 if [ "$(cat "$ROOT/target/release/wasm-build.txt" 2>/dev/null)" = prebuilt-std ]; then
   DEFAULT_KB=350
   echo "note: the WASM was built with the prebuilt standard library (no rust-src?): budget $DEFAULT_KB KB" >&2

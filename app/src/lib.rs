@@ -59,6 +59,23 @@ use crate::{
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    html_document(options, (), view! { <App/> })
+}
+
+/// A room page opened from its link: [`pages::room::RoomApp`] rendered with
+/// the room's data, which the page also carries for the browser to hydrate
+/// from (`pages::room::ROOM_DATA_ID`).
+#[cfg(feature = "ssr")]
+pub fn room_shell(options: LeptosOptions, data: model::RoomView) -> impl IntoView {
+    use pages::room::{embed, RoomApp, ROOM_DATA_ID};
+    let carried = embed(&data);
+    let carried = view! { <script type="application/json" id=ROOM_DATA_ID inner_html=carried></script> };
+    html_document(options, carried, view! { <RoomApp data/> })
+}
+
+/// The document around a page's root: the head every page shares, `head`
+/// added to it, and `body`.
+fn html_document(options: LeptosOptions, head: impl IntoView, body: impl IntoView) -> impl IntoView {
     view! {
         <!DOCTYPE html>
         <html>
@@ -72,11 +89,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options=options.clone()/>
                 // The stylesheet under its content-hashed name when the build hashes.
                 <HashedStylesheet options id="leptos"/>
+                {head}
                 <MetaTags/>
             </head>
-            <body>
-                <App/>
-            </body>
+            <body>{body}</body>
         </html>
     }
 }

@@ -8,6 +8,7 @@ pub mod in_app;
 pub mod notice;
 pub mod order_actions;
 pub mod order_status;
+pub mod page_title;
 pub mod player;
 pub mod reason_text;
 pub mod topbar;

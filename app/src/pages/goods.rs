@@ -5,8 +5,8 @@
 //! Once an order is placed it shows the order's status with "Pay" (the
 //! sandbox provider) and "Cancel", and links to "my orders".
 
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
@@ -141,7 +141,7 @@ fn Goods(page: GoodsPage, source: LiveSource, place: ServerAction<PlaceOrder>, p
         ))
     );
     view! {
-        <Title text=goods.title.clone()/>
+        <PageTitle text=goods.title.clone()/>
         <main class="goods-page" data-testid="goods-page" data-spu-id=goods.spu_id.to_string()
             data-live-id=source.live_id.map(|l| l.to_string()).unwrap_or_default()
             data-tracking-code=source.tracking_code.clone().unwrap_or_default()

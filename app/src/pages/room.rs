@@ -5,14 +5,15 @@
 //! streamer pressed it (see [`crate::explaining`]), and a replay lists where
 //! each product was explained, to jump there.
 
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::{
     components::goods_card::GoodsCardView,
     components::in_app::InAppOverlay,
     components::player::{Stage, VideoStage},
+    components::topbar::RoomTopBar,
     deep_link::{LinkConfig, Navigation, SourceType},
     events::RoomStatusChanged,
     explaining::{self, Mark, Pending},
@@ -47,6 +48,42 @@ pub fn RoomPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The id of the `<script type="application/json">` that carries a room
+/// page's [`RoomView`] to the browser, for [`RoomApp`] to hydrate from.
+pub const ROOM_DATA_ID: &str = "room-data";
+
+/// The room as a page of its own, for a viewer who opens a room's link: the
+/// server renders it with the room's data in hand (`ROOM_DATA_ID` carries
+/// the same data to the browser), and the browser hydrates it without the
+/// app's router, async resources and other pages, whose code sits in a WASM
+/// chunk the room never loads (`frontend`). A room reached by navigating
+/// inside the app is [`RoomPage`], the same [`Room`] under the router.
+#[component]
+pub fn RoomApp(data: RoomView) -> impl IntoView {
+    let preference = crate::locale::preference();
+    view! {
+        <I18nContextProvider ssr_lang_header_getter=preference>
+            <RoomTopBar/>
+            <Room data/>
+        </I18nContextProvider>
+    }
+}
+
+/// The room's data as a room page carries it: JSON with every `<` written
+/// `\u003c`, so no text in it (a title with `</script>`) can end the script.
+#[cfg(feature = "ssr")]
+pub fn embed(data: &RoomView) -> String {
+    // A `RoomView` is plain structs, lists and strings: writing it cannot fail.
+    serde_json::to_string(data).unwrap_or_default().replace('<', "\\u003c")
+}
+
+/// The room a page carries for [`RoomApp`], if it is a room page.
+#[cfg(feature = "hydrate")]
+pub fn embedded() -> Option<RoomView> {
+    let text = document().get_element_by_id(ROOM_DATA_ID)?.text_content()?;
+    crate::codec::read(&text).ok()
 }
 
 #[component]
@@ -172,7 +209,7 @@ fn Room(data: RoomView) -> impl IntoView {
         tap(&links, live_id, source.get_untracked(), &card, overlay);
     });
     view! {
-        <Title text=room.title.clone()/>
+        <PageTitle text=room.title.clone()/>
         <div
             class="room-page"
             data-testid="room"

@@ -25,6 +25,7 @@ mod ops;
 mod orders;
 mod page_cache;
 mod payments;
+mod room_page;
 mod rooms;
 mod server_fns;
 mod session;
@@ -34,6 +35,8 @@ mod well_known;
 
 pub use client_addr::{ClientAddr, TrustedProxies};
 pub use event_slots::EventSlots;
+
+use std::sync::Arc;
 
 use app::{ports::Services, shell, App};
 use axum::{
@@ -133,7 +136,9 @@ fn request_span(request: &axum::extract::Request) -> tracing::Span {
 
 /// The whole application router over `state`.
 pub fn router(state: AppState) -> Router {
-    let pages_of_app = generate_route_list(App);
+    // The room page has a handler of its own (`room_page`), which hands
+    // what it does not answer to the app's renderer.
+    let pages_of_app = generate_route_list(App).into_iter().filter(|page| page.path() != room_page::PATH).collect();
     // The same service instances the JSON handlers call, as the UI's ports.
     let services =
         Services { catalog: state.catalog.clone(), console: state.console.clone(), ordering: state.orders.clone() };
@@ -143,6 +148,10 @@ pub fn router(state: AppState) -> Router {
         provide_context(demo);
     };
     let leptos = state.leptos.clone();
+    let app_page: room_page::AppPage = {
+        let leptos = leptos.clone();
+        Arc::new(leptos_axum::render_app_async_with_context(provide_services.clone(), move || shell(leptos.clone())))
+    };
     let pages = state.page_cache.then(page_cache::PageCache::default);
     let routes = Router::new()
         .merge(api_router())
@@ -151,6 +160,12 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::serve))
         .route("/.well-known/apple-app-site-association", get(well_known::aasa))
         .route("/.well-known/assetlinks.json", get(well_known::assetlinks))
+        .route(
+            room_page::PATH,
+            get(move |State(state): State<AppState>, request: Request| {
+                room_page::serve(state, app_page.clone(), request)
+            }),
+        )
         .leptos_routes_with_context(&state, pages_of_app, provide_services.clone(), move || shell(leptos.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_services, shell))
         .layer(middleware::from_fn(server_fns::error_status))

@@ -122,6 +122,16 @@ async fn the_web_goods_page_renders_the_product_and_keeps_the_live_parameters() 
 }
 
 #[tokio::test]
+async fn a_product_name_cannot_end_the_goods_page_title() {
+    let app = TestApp::spawn().await;
+    let owner = app.register("streamer").await;
+    let (spu, _) = app.create_goods(&owner, "Tea </title><script>alert(1)</script>", 30).await;
+    let html = app.get(&format!("/app/goods_detail?spu_id={spu}")).await.text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)"), "the name ended its element: {html}");
+    assert!(html.contains("<title>Tea &lt;/title&gt;&lt;script&gt;"), "{html}");
+}
+
+#[tokio::test]
 async fn a_malformed_or_unknown_goods_page_is_a_friendly_400_or_404() {
     let app = TestApp::spawn().await;
     for (path, status) in [

@@ -35,6 +35,28 @@ async fn the_room_renders_every_card_in_the_first_html() {
 }
 
 #[tokio::test]
+async fn the_room_page_carries_its_room_for_the_browser_and_no_title_ends_the_script() {
+    let app = TestApp::spawn().await;
+    let hostile = "Tea </title></script><script>alert(1)</script>";
+    let room = app.seed_room(hostile, &[(hostile, 1_990, 30), ("Pot", 12_000, 5)]).await;
+
+    let response = app.get(&format!("/live/{}", room.live_id)).await;
+
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(!html.contains("<script>alert(1)"), "a title ended its element: {html}");
+    assert!(html.contains("<title>Tea &lt;/title&gt;"), "{html}");
+    let opening = html.find(r#"id="room-data">"#).expect("the page carries its room") + r#"id="room-data">"#.len();
+    let carried = &html[opening..opening + html[opening..].find("</script>").unwrap()];
+    let carried: serde_json::Value = serde_json::from_str(carried).unwrap();
+    assert_eq!(carried["room"]["live_id"], room.live_id);
+    assert_eq!(carried["room"]["title"], hostile);
+    let spus: Vec<i64> = carried["goods"].as_array().unwrap().iter().map(|c| c["spu_id"].as_i64().unwrap()).collect();
+    assert_eq!(spus, room.spu_ids);
+    assert_eq!(carried["goods"][0]["title"], hostile);
+}
+
+#[tokio::test]
 async fn an_unknown_or_malformed_room_is_a_friendly_404() {
     let app = TestApp::spawn().await;
     for path in ["/live/424242", "/live/abc", "/live/0"] {
