@@ -1,4 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
+import { signIn } from "./support";
 
 // The demo room seeded by LIVE_DEMO_DATA=1 on a fresh database.
 const ROOM = "/live/1";
@@ -51,6 +52,41 @@ test("after hydration the tray toggle collapses and expands the cards", async ({
   await expect(toggle).toHaveAttribute("aria-expanded", "false");
   await toggle.click();
   await expect(cards.first()).toBeVisible();
+});
+
+test("a room opened from its link loads only the room's WASM; another page loads the app's chunk", async ({ page }) => {
+  const wasm: string[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith(".wasm")) wasm.push(path);
+  });
+  await page.goto(ROOM);
+  await hydrated(page);
+  await page.getByTestId("tray-toggle").click();
+  await expect(page.getByTestId("tray-toggle")).toHaveAttribute("aria-expanded", "false");
+  expect(wasm).toHaveLength(1);
+  expect(wasm[0]).toMatch(/^\/pkg\/live-commerce[._][^/]*wasm$/);
+
+  // The home page is the whole app: its router arrives in a chunk of its own.
+  await page.goto("/");
+  await hydrated(page);
+  expect(wasm.some((path) => path.includes("split_hydrate_app"))).toBe(true);
+  await page.locator(`a[href="${ROOM}"]`).click();
+  await expect(page).toHaveURL(new RegExp(`${ROOM}$`));
+  await expect(page.getByTestId("goods-card").first()).toBeVisible();
+});
+
+test("the room shows a signed-in viewer \"my orders\" once hydrated, and a signed-out one not", async ({ page }) => {
+  await page.goto(ROOM);
+  await hydrated(page);
+  await expect(page.getByTestId("lang-switch")).toBeVisible();
+  await expect(page.getByTestId("nav-orders")).toHaveCount(0);
+
+  await signIn(page, "demo_viewer", ROOM);
+  await expect(page).toHaveURL(new RegExp(`${ROOM}$`));
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("nav-orders")).toBeVisible();
 });
 
 test("with the WASM blocked the same toggle does nothing", async ({ page }) => {

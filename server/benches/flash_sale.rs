@@ -16,7 +16,7 @@
 //! 2. sold-out answers/s, 50 connections — an axum handler answering the same bytes from memory;
 //! 3. goods-list req/s, 64 connections — the same trivial handler;
 //! 4. SSR room page req/s and p99, 64 connections — the same trivial handler;
-//! 5. the room page's wasm + js, raw / gzip / brotli — the 200 KB gzip budget;
+//! 5. the room page's wasm + js (with what the js imports), raw / gzip / brotli — the 200 KB gzip budget;
 //! 6. phone first tap (`end2end/bench/first-tap.mjs`, when present) — the 3 s target;
 //! 7. order 201 → `stock` event on the room's stream — Redis PUBLISH → SUBSCRIBE;
 //! 8. order 201 → counted on the owner's dashboard — Redis XADD → XREAD;
@@ -717,6 +717,21 @@ fn pkg_refs(html: &str) -> Vec<String> {
     found
 }
 
+/// `/pkg/…` paths of the scripts a bundled script imports statically
+/// (`from"./x.js"`: the split build's loader, wasm-bindgen's snippets).
+fn js_imports(script: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for (at, _) in script.match_indices("from\"./") {
+        let name: String =
+            script[at + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || "/._-".contains(*c)).collect();
+        let path = format!("/pkg/{name}");
+        if name.ends_with(".js") && !found.contains(&path) {
+            found.push(path);
+        }
+    }
+    found
+}
+
 /// Bytes after `program` (gzip -9 or brotli -q 11) compressed them.
 async fn compressed(program: &str, args: &[&str], bytes: &[u8]) -> usize {
     let mut child = Command::new(program)
@@ -745,10 +760,22 @@ struct Bundle {
 async fn bundle(env: &Env, client: &reqwest::Client, room_html: &str) -> Bundle {
     let mut files = Vec::new();
     let mut contents = Vec::new();
-    for path in pkg_refs(room_html) {
+    let mut queue = pkg_refs(room_html);
+    let mut next = 0;
+    while let Some(path) = queue.get(next).cloned() {
+        next += 1;
         let answer = client.get(format!("{}{path}", env.base)).send().await.expect("pkg file");
         if answer.status().is_success() {
-            contents.push(answer.bytes().await.expect("pkg bytes").to_vec());
+            let bytes = answer.bytes().await.expect("pkg bytes").to_vec();
+            // What a script imports statically loads with it (the split build's loader).
+            if path.ends_with(".js") {
+                for import in js_imports(&String::from_utf8_lossy(&bytes)) {
+                    if !queue.contains(&import) {
+                        queue.push(import);
+                    }
+                }
+            }
+            contents.push(bytes);
             files.push(path);
         } else {
             files.push(format!("{path} (answered {}: is the site built?)", answer.status()));
