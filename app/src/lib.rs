@@ -64,13 +64,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// A room page opened from its link: [`pages::room::RoomApp`] rendered with
 /// the room's data, which the page also carries for the browser to hydrate
-/// from (`pages::room::ROOM_DATA_ID`).
+/// from (`pages::room::ROOM_DATA_ID`). `signed_in`: the request came with a
+/// session (the HTML differs only in that script's `data-session`; the
+/// browser then asks who is signed in).
 #[cfg(feature = "ssr")]
-pub fn room_shell(options: LeptosOptions, data: model::RoomView) -> impl IntoView {
+pub fn room_shell(options: LeptosOptions, data: model::RoomView, signed_in: bool) -> impl IntoView {
     use pages::room::{embed, RoomApp, ROOM_DATA_ID};
     let carried = embed(&data);
-    let carried = view! { <script type="application/json" id=ROOM_DATA_ID inner_html=carried></script> };
-    html_document(options, carried, view! { <RoomApp data/> })
+    let session = signed_in.then_some("");
+    let carried = view! {
+        <script type="application/json" id=ROOM_DATA_ID data-session=session inner_html=carried></script>
+    };
+    html_document(options, carried, view! { <RoomApp data signed_in/> })
 }
 
 /// The document around a page's root: the head every page shares, `head`
@@ -109,8 +114,11 @@ pub fn App() -> impl IntoView {
             <Router>
                 <TopBar/>
                 <Routes fallback=|| view! { <NotFound/> }>
-                    // The room is in the main bundle; every other page is a
-                    // chunk loaded when it is visited (`pages::lazy`).
+                    // A room opened from its link is `RoomApp`, hydrated from
+                    // the main chunk; this route serves a room reached by
+                    // navigating inside the app. Every other page is a chunk
+                    // loaded when it is visited (`pages::lazy`), besides the
+                    // app's own chunk (`frontend::hydrate_app`).
                     <Route path=path!("/live/:live_id") view=RoomPage ssr=SsrMode::Async/>
                     <Route path=path!("") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>

@@ -77,10 +77,16 @@ test("a room opened from its link loads only the room's WASM; another page loads
 });
 
 test("the room shows a signed-in viewer \"my orders\" once hydrated, and a signed-out one not", async ({ page }) => {
+  const asked: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes("session/me")) asked.push(request.url());
+  });
   await page.goto(ROOM);
   await hydrated(page);
   await expect(page.getByTestId("lang-switch")).toBeVisible();
   await expect(page.getByTestId("nav-orders")).toHaveCount(0);
+  // An anonymous viewer's room sends no second request to learn it.
+  expect(asked).toHaveLength(0);
 
   await signIn(page, "demo_viewer", ROOM);
   await expect(page).toHaveURL(new RegExp(`${ROOM}$`));

@@ -31,10 +31,14 @@ pub fn hydrate() {
     leptos::task::spawn_local(async {
         let Some(body) = document().body() else { return };
         match app::pages::room::embedded() {
-            Some(data) => {
+            Some(Ok(app::pages::room::Carried { data, signed_in })) => {
                 // The page lives as long as the tab.
-                leptos::mount::hydrate_from(body.clone(), move || view! { <app::pages::room::RoomApp data/> }).forget()
+                leptos::mount::hydrate_from(body.clone(), move || view! { <app::pages::room::RoomApp data signed_in/> })
+                    .forget()
             }
+            // A room page whose data cannot be read keeps the server's HTML
+            // (the app hydrated over it would not match) and is not marked.
+            Some(Err(_)) => return,
             None => hydrate_app(body.clone()).await,
         }
         let _ = body.set_attribute("data-hydrated", "true");

@@ -31,17 +31,23 @@ pub fn TopBar() -> impl IntoView {
 
 /// The room's bar: rendered signed out, then "my orders" once the browser
 /// learns who is signed in (the room's HTML is shared by anonymous viewers).
+/// Only a page requested with a session (`session`) asks: a crowd of
+/// anonymous viewers entering a room sends no second request each.
 #[component]
-pub fn RoomTopBar() -> impl IntoView {
+pub fn RoomTopBar(session: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let signed_in = RwSignal::new(false);
+    let user = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    leptos::task::spawn_local(async move {
-        if let Ok(Some(_)) = current_user().await {
-            signed_in.set(true);
-        }
-    });
-    view! { <Bar>{move || signed_in.get().then(|| orders_link(i18n))}</Bar> }
+    if session {
+        leptos::task::spawn_local(async move {
+            if let Ok(Some(_)) = current_user().await {
+                user.set(true);
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = session;
+    view! { <Bar>{move || user.get().then(|| orders_link(i18n))}</Bar> }
 }
 
 fn orders_link(i18n: leptos_i18n::I18nContext<Locale>) -> impl IntoView {

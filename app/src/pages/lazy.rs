@@ -1,7 +1,8 @@
 //! The pages a viewer in a room never needs, loaded on demand: each is a
 //! lazy route (`#[lazy_route]`), so its code sits in a WASM chunk of its own
-//! (`cargo leptos build --split`) instead of the bundle the room page waits
-//! for before a tap works. The room page stays in the main bundle.
+//! (`cargo leptos build --split`), loaded after the app's own chunk
+//! (`frontend::hydrate_app`). A room opened from its link loads neither: it
+//! hydrates from the main chunk (`pages::room::RoomApp`).
 //!
 //! Each route has no data half of its own: the page's resources start when
 //! its view runs, as before, on the server and in the browser alike.

@@ -60,12 +60,15 @@ pub const ROOM_DATA_ID: &str = "room-data";
 /// app's router, async resources and other pages, whose code sits in a WASM
 /// chunk the room never loads (`frontend`). A room reached by navigating
 /// inside the app is [`RoomPage`], the same [`Room`] under the router.
+///
+/// `signed_in`: the request came with a session, so the top bar asks who is
+/// signed in once hydrated (an anonymous viewer's room asks nothing).
 #[component]
-pub fn RoomApp(data: RoomView) -> impl IntoView {
+pub fn RoomApp(data: RoomView, #[prop(optional)] signed_in: bool) -> impl IntoView {
     let preference = crate::locale::preference();
     view! {
         <I18nContextProvider ssr_lang_header_getter=preference>
-            <RoomTopBar/>
+            <RoomTopBar session=signed_in/>
             <Room data/>
         </I18nContextProvider>
     }
@@ -79,11 +82,23 @@ pub fn embed(data: &RoomView) -> String {
     serde_json::to_string(data).unwrap_or_default().replace('<', "\\u003c")
 }
 
-/// The room a page carries for [`RoomApp`], if it is a room page.
+/// The attribute of the [`ROOM_DATA_ID`] script that says the request came with a session.
+pub const SESSION_ATTR: &str = "data-session";
+
+/// What a room page carries for [`RoomApp`].
+pub struct Carried {
+    pub data: RoomView,
+    pub signed_in: bool,
+}
+
+/// What the page carries for [`RoomApp`]: `None` on any page but a room's,
+/// an error when a room page's data cannot be read.
 #[cfg(feature = "hydrate")]
-pub fn embedded() -> Option<RoomView> {
-    let text = document().get_element_by_id(ROOM_DATA_ID)?.text_content()?;
-    crate::codec::read(&text).ok()
+pub fn embedded() -> Option<Result<Carried, serde_json::Error>> {
+    let script = document().get_element_by_id(ROOM_DATA_ID)?;
+    let signed_in = script.has_attribute(SESSION_ATTR);
+    let text = script.text_content().unwrap_or_default();
+    Some(crate::codec::read(&text).map(|data| Carried { data, signed_in }))
 }
 
 #[component]

@@ -12,8 +12,9 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use app::{ids::LiveId, ports::Catalog as _, room_shell};
-use axum::{extract::Request, response::Response};
+use axum::{extract::Request, http::header, response::Response};
 
+use super::session::token_from_cookie_header;
 use crate::startup::state::AppState;
 
 /// The route, in axum's syntax; the app's own listing of it is left out of
@@ -28,11 +29,25 @@ pub type AppPage = Arc<dyn Fn(Request) -> Pin<Box<dyn Future<Output = Response> 
 pub async fn serve(state: AppState, app_page: AppPage, request: Request) -> Response {
     let live_id = request.uri().path().strip_prefix("/live/").and_then(|raw| raw.parse::<LiveId>().ok());
     let data = match live_id {
-        Some(live_id) => state.catalog.room_view(live_id).await.ok().flatten(),
+        Some(live_id) => match state.catalog.room_view(live_id).await {
+            Ok(data) => data,
+            Err(error) => {
+                tracing::warn!(%live_id, %error, "the room page's room view failed; the app's route answers");
+                None
+            }
+        },
         None => None,
     };
     let Some(data) = data else { return app_page(request).await };
+    let headers = request.headers();
+    let signed_in = headers.contains_key(header::AUTHORIZATION)
+        || headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|c| token_from_cookie_header(c).is_some());
     let options = state.leptos.clone();
-    let render = leptos_axum::render_app_async_with_context(|| {}, move || room_shell(options.clone(), data.clone()));
+    let render =
+        leptos_axum::render_app_async_with_context(|| {}, move || room_shell(options.clone(), data.clone(), signed_in));
     render(request).await
 }

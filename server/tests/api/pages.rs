@@ -54,6 +54,29 @@ async fn the_room_page_carries_its_room_for_the_browser_and_no_title_ends_the_sc
     let spus: Vec<i64> = carried["goods"].as_array().unwrap().iter().map(|c| c["spu_id"].as_i64().unwrap()).collect();
     assert_eq!(spus, room.spu_ids);
     assert_eq!(carried["goods"][0]["title"], hostile);
+    assert!(!html.contains("data-session"), "an anonymous viewer's room asks nobody who is signed in");
+}
+
+#[tokio::test]
+async fn a_room_page_requested_with_a_session_tells_the_browser_to_ask_who_is_signed_in() {
+    let app = TestApp::spawn().await;
+    let room = app.seed_room("Room", &[("Tea", 1_990, 30)]).await;
+    let viewer = app.register("viewer").await;
+
+    let with_token = app.call("GET", &format!("/live/{}", room.live_id), Some(&viewer), None).await;
+    assert_eq!(with_token.status(), 200);
+    let html = with_token.text().await.unwrap();
+    assert!(html.contains(r#"id="room-data" data-session="""#), "{html}");
+    // Signed-out parts are the same HTML: the top bar's "my orders" arrives after hydration.
+    assert!(!html.contains(r#"data-testid="nav-orders""#));
+
+    let with_cookie = reqwest::Client::new()
+        .get(app.url(&format!("/live/{}", room.live_id)))
+        .header("cookie", format!("lc_session={}", viewer.token))
+        .send()
+        .await
+        .unwrap();
+    assert!(with_cookie.text().await.unwrap().contains("data-session"));
 }
 
 #[tokio::test]
