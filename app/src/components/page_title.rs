@@ -14,36 +14,24 @@ pub fn PageTitle(text: String) -> impl IntoView {
     view! { <Title text=for_head(text)/> }
 }
 
-/// The title's text as the server writes it into the HTML, or as it is in the browser.
+/// The title's text as the server writes it into the HTML (`&`, `<` and `>`
+/// as references), or as it is in the browser.
 fn for_head(text: String) -> String {
-    if cfg!(feature = "ssr") {
-        escape(&text)
-    } else {
-        text
-    }
+    #[cfg(feature = "ssr")]
+    let text = html_escape::encode_text(&text).into_owned();
+    text
 }
 
-/// Text as the content of an HTML element: `&`, `<` and `>` as references.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use super::escape;
+    use super::for_head;
 
     #[test]
     fn no_title_can_end_the_title_element() {
-        assert_eq!(escape("A&B </title><script>x</script>"), "A&amp;B &lt;/title&gt;&lt;script&gt;x&lt;/script&gt;");
-        assert_eq!(escape("直播好物"), "直播好物");
+        assert_eq!(
+            for_head("A&B </title><script>x</script>".into()),
+            "A&amp;B &lt;/title&gt;&lt;script&gt;x&lt;/script&gt;"
+        );
+        assert_eq!(for_head("直播好物".into()), "直播好物");
     }
 }

@@ -12,9 +12,9 @@
 use std::{future::Future, pin::Pin, sync::Arc};
 
 use app::{ids::LiveId, ports::Catalog as _, room_shell};
-use axum::{extract::Request, http::header, response::Response};
+use axum::{extract::Request, response::Response};
 
-use super::session::token_from_cookie_header;
+use super::session::request_token;
 use crate::startup::state::AppState;
 
 /// The route, in axum's syntax; the app's own listing of it is left out of
@@ -39,13 +39,7 @@ pub async fn serve(state: AppState, app_page: AppPage, request: Request) -> Resp
         None => None,
     };
     let Some(data) = data else { return app_page(request).await };
-    let headers = request.headers();
-    let signed_in = headers.contains_key(header::AUTHORIZATION)
-        || headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|c| token_from_cookie_header(c).is_some());
+    let signed_in = request_token(request.headers()).is_some();
     let options = state.leptos.clone();
     let render =
         leptos_axum::render_app_async_with_context(|| {}, move || room_shell(options.clone(), data.clone(), signed_in));

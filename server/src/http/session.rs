@@ -46,7 +46,7 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The session token of a request: `Authorization: Bearer` (apps) first,
 /// else the session cookie (browsers).
-fn request_token(headers: &HeaderMap) -> Option<String> {
+pub fn request_token(headers: &HeaderMap) -> Option<String> {
     if headers.contains_key(header::AUTHORIZATION) {
         return bearer_token(headers).map(str::to_owned);
     }
