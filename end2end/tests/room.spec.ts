@@ -76,6 +76,40 @@ test("a room opened from its link loads only the room's WASM; another page loads
   await expect(page.getByTestId("goods-card").first()).toBeVisible();
 });
 
+test("another page asks for its chunks at once: the app's and its route's are fetched before the main WASM has arrived, each once", async ({ page }) => {
+  const seen: string[] = [];
+  const fetched = new Map<string, number>();
+  const wasmPath = (url: string) => {
+    const path = new URL(url).pathname;
+    return path.endsWith(".wasm") ? path : null;
+  };
+  page.on("request", (request) => {
+    const path = wasmPath(request.url());
+    if (!path) return;
+    seen.push(`start ${path}`);
+    fetched.set(path, (fetched.get(path) ?? 0) + 1);
+  });
+  page.on("requestfinished", (request) => {
+    const path = wasmPath(request.url());
+    if (path) seen.push(`end ${path}`);
+  });
+  await page.goto("/");
+  await hydrated(page);
+  // The home page's head names the app's chunk and the home route's.
+  const named = await page.$$eval('head link[rel="preload"][as="fetch"]', (links) =>
+    links.map((link) => new URL((link as HTMLLinkElement).href).pathname),
+  );
+  const app = named.find((path) => path.includes("split_hydrate_app"));
+  expect(app, `link: ${named}`).toBeTruthy();
+  expect(named.some((path) => path.includes("split_") && path !== app), `link: ${named}`).toBe(true);
+  for (const path of named) expect(fetched.get(path), path).toBe(1);
+  // Without the preload the app's chunk is asked for only once the main chunk has arrived and run.
+  const main = [...fetched.keys()].find((path) => /^\/pkg\/live-commerce[._][^/]*wasm$/.test(path));
+  expect(main).toBeTruthy();
+  expect(seen.indexOf(`start ${app}`)).toBeLessThan(seen.indexOf(`end ${main}`));
+  await expect(page.getByTestId("lang-switch")).toBeVisible();
+});
+
 test("the room shows a signed-in viewer \"my orders\" once hydrated, and a signed-out one not", async ({ page }) => {
   const asked: string[] = [];
   page.on("request", (request) => {

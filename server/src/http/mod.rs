@@ -25,6 +25,7 @@ mod ops;
 mod orders;
 mod page_cache;
 mod payments;
+mod preload;
 mod room_page;
 mod rooms;
 mod server_fns;
@@ -146,8 +147,10 @@ pub fn router(state: AppState) -> Router {
     let provide_services = move || {
         provide_context(services.clone());
         provide_context(demo);
+        preload::capture();
     };
     let leptos = state.leptos.clone();
+    let split_manifest = Arc::new(preload::SplitManifest::load(&leptos));
     let app_page: room_page::AppPage = {
         let leptos = leptos.clone();
         Arc::new(leptos_axum::render_app_async_with_context(provide_services.clone(), move || shell(leptos.clone())))
@@ -184,6 +187,7 @@ pub fn router(state: AppState) -> Router {
         .layer(assets::compression())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(middleware::from_fn(assets::cache_headers))
+        .layer(middleware::from_fn_with_state(split_manifest, preload::links))
         .service(routes);
     Router::new().fallback_service(service)
 }

@@ -1,0 +1,119 @@
+// What the preloads in a page's head save a viewer on a slow phone: the time
+// from navigation start to hydration (`<body data-hydrated>`) of a page of
+// the app (not the room, which needs no chunks), with the page as served and
+// with the chunk preloads `server/src/http/preload.rs` writes taken out,
+// alternated run by run.
+//
+//   node end2end/bench/page-preload.mjs <base_url> <path> [runs]
+//   e.g. node end2end/bench/page-preload.mjs http://127.0.0.1:3000 / 5
+//
+// Each run opens the page in a fresh browser context (cold cache) emulating a
+// Pixel 5 on Chrome DevTools' "Slow 4G" preset with the CPU slowed 4x, as
+// first-tap.mjs does. Both variants' documents are fetched by Playwright and
+// fulfilled from it (the page's own request is not throttled in either), so
+// they differ only in the preloads. Prints one JSON line:
+//   {"preloaded_ms_p50", "without_ms_p50", "preloaded", "without", ...}
+import { createRequire } from "node:module";
+
+// playwright-core comes with the end2end packages (`npm ci` in end2end/).
+const require = createRequire(new URL("../package.json", import.meta.url));
+const { chromium, devices } = require("playwright-core");
+// The flags the tests give Debian's Chromium.
+const chromiumArgs = require("./chromium-args.cjs");
+
+const [baseUrl, pagePath, runsArg] = process.argv.slice(2);
+if (!baseUrl || !pagePath) {
+  console.error("usage: node end2end/bench/page-preload.mjs <base_url> <path e.g. /> [runs]");
+  process.exit(2);
+}
+const runs = Number(runsArg ?? 5);
+const url = new URL(pagePath, baseUrl).toString();
+
+// Chrome DevTools' "Slow 4G" preset (throughput in bytes per second).
+const SLOW_4G = {
+  offline: false,
+  latency: 150 * 3.75,
+  downloadThroughput: ((1.6 * 1024 * 1024) / 8) * 0.9,
+  uploadThroughput: ((750 * 1024) / 8) * 0.9,
+};
+const CPU_SLOWDOWN = 4;
+const GIVE_UP_MS = 60_000;
+// The preloads the server writes (Leptos' own, for the main WASM, stay).
+const CHUNK_PRELOAD = /<link rel="preload" href="[^"]+" as="fetch" type="application\/wasm" crossorigin="">/g;
+
+// Runs in the page before its own scripts: notes when the body is marked
+// hydrated, on the page's clock (0 = navigation start).
+function watchHydration() {
+  window.__hydrated = null;
+  const watch = () => {
+    const mark = () => {
+      if (window.__hydrated === null && document.body.hasAttribute("data-hydrated")) {
+        window.__hydrated = performance.now();
+      }
+    };
+    mark();
+    new MutationObserver(mark).observe(document.body, { attributes: true });
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
+  else watch();
+}
+
+async function hydrationMs(browser, preloads) {
+  const { defaultBrowserType: _, ...pixel5 } = devices["Pixel 5"];
+  const context = await browser.newContext({ ...pixel5, locale: "zh-CN" });
+  try {
+    await context.addInitScript(watchHydration);
+    const page = await context.newPage();
+    let taken = 0;
+    await page.route(url, async (route) => {
+      const response = await route.fetch();
+      let body = await response.text();
+      if (!preloads) {
+        taken = (body.match(CHUNK_PRELOAD) ?? []).length;
+        body = body.replace(CHUNK_PRELOAD, "");
+      }
+      await route.fulfill({ response, body });
+    });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", SLOW_4G);
+    await cdp.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
+    await page.goto(url, { waitUntil: "commit" });
+    await page.waitForFunction(() => window.__hydrated !== null, null, { timeout: GIVE_UP_MS, polling: 50 });
+    if (!preloads && taken === 0) throw new Error(`${url} names no chunk preloads: nothing to compare`);
+    return Math.round(await page.evaluate(() => window.__hydrated));
+  } finally {
+    await context.close();
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
+};
+
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+const preloaded = [];
+const without = [];
+try {
+  for (let run = 0; run < runs; run += 1) {
+    preloaded.push(await hydrationMs(browser, true));
+    without.push(await hydrationMs(browser, false));
+  }
+} finally {
+  await browser.close();
+}
+
+console.log(
+  JSON.stringify({
+    preloaded_ms_p50: median(preloaded),
+    without_ms_p50: median(without),
+    preloaded,
+    without,
+    device: "Pixel 5",
+    network: "Slow 4G",
+    cpu_slowdown: CPU_SLOWDOWN,
+    url,
+  }),
+);
