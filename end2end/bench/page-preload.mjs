@@ -1,8 +1,8 @@
 // What the preloads in a page's head save a viewer on a slow phone: the time
-// from navigation start to hydration (`<body data-hydrated>`) of a page of
-// the app (not the room, which needs no chunks), with the page as served and
-// with the chunk preloads `server/src/http/preload.rs` writes taken out,
-// alternated run by run.
+// from navigation start to hydration (`<body data-hydrated>`) of a page,
+// with the page as served and with the preloads `server/src/http/preload.rs`
+// writes (the main js's imports on every page, the WASM chunks on a page of
+// the app) taken out, alternated run by run.
 //
 //   node end2end/bench/page-preload.mjs <base_url> <path> [runs]
 //   e.g. node end2end/bench/page-preload.mjs http://127.0.0.1:3000 / 5
@@ -38,8 +38,9 @@ const SLOW_4G = {
 };
 const CPU_SLOWDOWN = 4;
 const GIVE_UP_MS = 60_000;
-// The preloads the server writes (Leptos' own, for the main WASM, stay).
-const CHUNK_PRELOAD = /<link rel="preload" href="[^"]+" as="fetch" type="application\/wasm" crossorigin="">/g;
+// The preloads the server writes (Leptos' own, for the main js and WASM, stay).
+const OUR_PRELOADS =
+  /<link rel="(?:preload" href="[^"]+" as="fetch" type="application\/wasm" crossorigin=""|modulepreload" href="[^"]+")>/g;
 
 // Runs in the page before its own scripts: notes when the body is marked
 // hydrated, on the page's clock (0 = navigation start).
@@ -69,8 +70,8 @@ async function hydrationMs(browser, preloads) {
       const response = await route.fetch();
       let body = await response.text();
       if (!preloads) {
-        taken = (body.match(CHUNK_PRELOAD) ?? []).length;
-        body = body.replace(CHUNK_PRELOAD, "");
+        taken = (body.match(OUR_PRELOADS) ?? []).length;
+        body = body.replace(OUR_PRELOADS, "");
       }
       await route.fulfill({ response, body });
     });
@@ -80,7 +81,7 @@ async function hydrationMs(browser, preloads) {
     await cdp.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
     await page.goto(url, { waitUntil: "commit" });
     await page.waitForFunction(() => window.__hydrated !== null, null, { timeout: GIVE_UP_MS, polling: 50 });
-    if (!preloads && taken === 0) throw new Error(`${url} names no chunk preloads: nothing to compare`);
+    if (!preloads && taken === 0) throw new Error(`${url} names no preloads of ours: nothing to compare`);
     return Math.round(await page.evaluate(() => window.__hydrated));
   } finally {
     await context.close();

@@ -66,6 +66,12 @@ test("a room opened from its link loads only the room's WASM; another page loads
   await expect(page.getByTestId("tray-toggle")).toHaveAttribute("aria-expanded", "false");
   expect(wasm).toHaveLength(1);
   expect(wasm[0]).toMatch(/^\/pkg\/live-commerce[._][^/]*wasm$/);
+  // What the main js imports is named in the head, to come with it.
+  const modules = await page.$$eval('head link[rel="modulepreload"]', (links) =>
+    links.map((link) => new URL((link as HTMLLinkElement).href).pathname),
+  );
+  expect(modules.some((path) => path.includes("__wasm_split")), `${modules}`).toBe(true);
+  expect(modules.some((path) => path.includes("/snippets/")), `${modules}`).toBe(true);
 
   // The home page is the whole app: its router arrives in a chunk of its own.
   await page.goto("/");

@@ -150,7 +150,7 @@ pub fn router(state: AppState) -> Router {
         preload::capture();
     };
     let leptos = state.leptos.clone();
-    let split_manifest = Arc::new(preload::SplitManifest::load(&leptos));
+    let bundle = Arc::new(preload::Bundle::load(&leptos));
     let app_page: room_page::AppPage = {
         let leptos = leptos.clone();
         Arc::new(leptos_axum::render_app_async_with_context(provide_services.clone(), move || shell(leptos.clone())))
@@ -187,7 +187,7 @@ pub fn router(state: AppState) -> Router {
         .layer(assets::compression())
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(middleware::from_fn(assets::cache_headers))
-        .layer(middleware::from_fn_with_state(split_manifest, preload::links))
+        .layer(middleware::from_fn_with_state(bundle, preload::links))
         .service(routes);
     Router::new().fallback_service(service)
 }
