@@ -148,8 +148,9 @@ pub fn capture() {
     *slot.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(calls);
 }
 
-/// Middleware: a page of the app goes out with preloads in its head for
-/// the chunks it will load.
+/// Middleware: every page goes out with preloads in its head for what its
+/// main js imports, and a page of the app besides for the chunks it will
+/// load.
 pub async fn links(State(bundle): State<Arc<Bundle>>, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let assets = path.strip_prefix(bundle.pkg.as_str()).is_some_and(|rest| rest.starts_with('/'));
