@@ -13,11 +13,7 @@
 //   {"first_tap_ms_p50", "runs", "transferred_bytes", "warm_first_tap_ms", ...}
 // transferred_bytes is what the first run's page took over the wire (median
 // over runs), headers included, as Chromium counts it.
-import { createRequire } from "node:module";
-
-// playwright-core comes with the end2end packages (`npm ci` in end2end/).
-const require = createRequire(new URL("../package.json", import.meta.url));
-const { chromium, devices } = require("playwright-core");
+import { CPU_SLOWDOWN, DEVICE, launch, median, phoneContext, throttle } from "./phone.mjs";
 
 const [baseUrl, roomPath, runsArg] = process.argv.slice(2);
 if (!baseUrl || !roomPath) {
@@ -27,17 +23,6 @@ if (!baseUrl || !roomPath) {
 const runs = Number(runsArg ?? 5);
 const url = new URL(roomPath, baseUrl).toString();
 
-// The flags the tests give Debian's Chromium.
-const chromiumArgs = require("./chromium-args.cjs");
-
-// Chrome DevTools' "Slow 4G" preset (throughput in bytes per second).
-const SLOW_4G = {
-  offline: false,
-  latency: 150 * 3.75,
-  downloadThroughput: ((1.6 * 1024 * 1024) / 8) * 0.9,
-  uploadThroughput: ((750 * 1024) / 8) * 0.9,
-};
-const CPU_SLOWDOWN = 4;
 const TOGGLE = '[data-testid="tray-toggle"]';
 const GIVE_UP_MS = 60_000;
 
@@ -59,18 +44,6 @@ function watchToggle(selector) {
   else watch();
 }
 
-async function throttle(context, page) {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("Network.enable");
-  await cdp.send("Network.emulateNetworkConditions", SLOW_4G);
-  await cdp.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
-  let bytes = 0;
-  cdp.on("Network.loadingFinished", (event) => {
-    bytes += event.encodedDataLength;
-  });
-  return { bytes: () => bytes, reset: () => (bytes = 0) };
-}
-
 // Opens the room and taps until a tap is handled; returns its time from navigation start.
 async function firstTap(page) {
   await page.goto(url, { waitUntil: "commit" });
@@ -88,20 +61,13 @@ async function firstTap(page) {
   }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
-};
-
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+const browser = await launch();
 const taps = [];
 const transferred = [];
 let warm = null;
 try {
   for (let run = 0; run < runs; run += 1) {
-    const { defaultBrowserType: _, ...pixel5 } = devices["Pixel 5"];
-    const context = await browser.newContext({ ...pixel5, locale: "zh-CN" });
+    const context = await phoneContext(browser);
     await context.addInitScript(watchToggle, TOGGLE);
     const page = await context.newPage();
     const network = await throttle(context, page);
@@ -126,7 +92,7 @@ console.log(
     transferred_bytes: median(transferred),
     warm_first_tap_ms: warm?.tapMs ?? null,
     warm_transferred_bytes: warm?.bytes ?? null,
-    device: "Pixel 5",
+    device: DEVICE,
     network: "Slow 4G",
     cpu_slowdown: CPU_SLOWDOWN,
     url,

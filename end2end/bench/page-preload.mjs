@@ -13,13 +13,7 @@
 // fulfilled from it (the page's own request is not throttled in either), so
 // they differ only in the preloads. Prints one JSON line:
 //   {"preloaded_ms_p50", "without_ms_p50", "preloaded", "without", ...}
-import { createRequire } from "node:module";
-
-// playwright-core comes with the end2end packages (`npm ci` in end2end/).
-const require = createRequire(new URL("../package.json", import.meta.url));
-const { chromium, devices } = require("playwright-core");
-// The flags the tests give Debian's Chromium.
-const chromiumArgs = require("./chromium-args.cjs");
+import { CPU_SLOWDOWN, DEVICE, launch, median, phoneContext, throttle } from "./phone.mjs";
 
 const [baseUrl, pagePath, runsArg] = process.argv.slice(2);
 if (!baseUrl || !pagePath) {
@@ -29,14 +23,6 @@ if (!baseUrl || !pagePath) {
 const runs = Number(runsArg ?? 5);
 const url = new URL(pagePath, baseUrl).toString();
 
-// Chrome DevTools' "Slow 4G" preset (throughput in bytes per second).
-const SLOW_4G = {
-  offline: false,
-  latency: 150 * 3.75,
-  downloadThroughput: ((1.6 * 1024 * 1024) / 8) * 0.9,
-  uploadThroughput: ((750 * 1024) / 8) * 0.9,
-};
-const CPU_SLOWDOWN = 4;
 const GIVE_UP_MS = 60_000;
 // The preloads the server writes (Leptos' own, for the main js and WASM, stay).
 const OUR_PRELOADS =
@@ -60,8 +46,7 @@ function watchHydration() {
 }
 
 async function hydrationMs(browser, preloads) {
-  const { defaultBrowserType: _, ...pixel5 } = devices["Pixel 5"];
-  const context = await browser.newContext({ ...pixel5, locale: "zh-CN" });
+  const context = await phoneContext(browser);
   try {
     await context.addInitScript(watchHydration);
     const page = await context.newPage();
@@ -75,10 +60,7 @@ async function hydrationMs(browser, preloads) {
       }
       await route.fulfill({ response, body });
     });
-    const cdp = await context.newCDPSession(page);
-    await cdp.send("Network.enable");
-    await cdp.send("Network.emulateNetworkConditions", SLOW_4G);
-    await cdp.send("Emulation.setCPUThrottlingRate", { rate: CPU_SLOWDOWN });
+    await throttle(context, page);
     await page.goto(url, { waitUntil: "commit" });
     await page.waitForFunction(() => window.__hydrated !== null, null, { timeout: GIVE_UP_MS, polling: 50 });
     if (!preloads && taken === 0) throw new Error(`${url} names no preloads of ours: nothing to compare`);
@@ -88,13 +70,7 @@ async function hydrationMs(browser, preloads) {
   }
 }
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
-};
-
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+const browser = await launch();
 const preloaded = [];
 const without = [];
 try {
@@ -112,7 +88,7 @@ console.log(
     without_ms_p50: median(without),
     preloaded,
     without,
-    device: "Pixel 5",
+    device: DEVICE,
     network: "Slow 4G",
     cpu_slowdown: CPU_SLOWDOWN,
     url,

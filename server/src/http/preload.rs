@@ -31,7 +31,7 @@
 use std::{
     collections::{HashMap, HashSet},
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::{Arc, OnceLock},
 };
 
 use axum::{
@@ -47,6 +47,8 @@ use leptos::{
     prelude::{use_context, with_context, ReadValue},
     PrefetchLazyFn,
 };
+
+use crate::startup::config::beside_binary;
 
 /// The manifest's entry for the app's chunk: the lazy function
 /// `frontend::hydrate_app`'s name, then a hash of where it is.
@@ -72,11 +74,7 @@ impl Bundle {
     /// is preloaded.
     pub fn load(options: &LeptosOptions) -> Self {
         let hashes = options.hash_files.then(|| {
-            std::env::current_exe()
-                .ok()
-                .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
-                .and_then(|file| std::fs::read_to_string(file).ok())
-                .unwrap_or_default()
+            beside_binary(&options.hash_file).and_then(|file| std::fs::read_to_string(file).ok()).unwrap_or_default()
         });
         let pkg = PathBuf::from(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
         let bundle = Self::read(&pkg, &options.output_name, hashes.as_deref(), &format!("/{}", options.site_pkg_dir));
@@ -126,13 +124,13 @@ impl Bundle {
 /// between [`links`] and the render ([`capture`]) through the request's
 /// extensions.
 #[derive(Clone, Default)]
-struct LazyCalls(Arc<Mutex<Option<PrefetchLazyFn>>>);
+struct LazyCalls(Arc<OnceLock<PrefetchLazyFn>>);
 
 impl LazyCalls {
     /// The names, or `None` when no page of the app was rendered (an API
     /// call, the room's own page, a static file).
     fn names(&self) -> Option<HashSet<&'static str>> {
-        let calls = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take()?;
+        let calls = self.0.get()?;
         Some(calls.0.try_read_value().map(|set| set.clone()).unwrap_or_default())
     }
 }
@@ -145,7 +143,7 @@ pub fn capture() {
     let Some(slot) = with_context::<Parts, _>(|parts| parts.extensions.get::<LazyCalls>().cloned()).flatten() else {
         return;
     };
-    *slot.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(calls);
+    let _ = slot.0.set(calls);
 }
 
 /// Middleware: every page goes out with preloads in its head for what its

@@ -78,11 +78,14 @@ const DEFAULT_OUTPUT_NAME: &str = "live-commerce";
 fn hashed_assets(setting: Option<String>) -> bool {
     match setting {
         Some(value) => matches!(value.trim(), "1" | "true"),
-        None => std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
-            .is_some_and(|file| file.is_file()),
+        None => beside_binary("hash.txt").is_some_and(|file| file.is_file()),
     }
+}
+
+/// The file `name` in the running binary's directory, where cargo-leptos
+/// leaves `hash.txt` (the content hashes of the built assets).
+pub fn beside_binary(name: &str) -> Option<std::path::PathBuf> {
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(name)))
 }
 
 impl Config {
